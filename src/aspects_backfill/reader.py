@@ -1,0 +1,73 @@
+"""Tracking-log lines → event dicts, the way ERB's ``parse_json_event`` reads them.
+
+A line is the text from its first ``{`` to its last ``}`` (which skips the LMS logger's
+syslog-style prefix); the ``event`` field is parsed again when it is a JSON string and the
+result stored as ``data``; ``time`` stands in for a missing ``timestamp``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import IO, Any
+
+import orjson
+
+from .transform.errors import Rejected
+
+MAX_LINE_BYTES = 8 * 1024 * 1024
+
+
+def _loads(raw: bytes | str) -> Any:
+    """orjson first (fast); the standard library for what only it accepts (NaN, huge ints, bad UTF-8)."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+        return json.loads(text)
+
+
+def parse_line(line: bytes) -> dict[str, Any]:
+    """The event of one log line, or ``Rejected`` with the reason ERB would not parse it."""
+    start = line.find(b"{")
+    end = line.rfind(b"}")
+    if start < 0 or end < start or line[end + 1 :].strip():
+        raise Rejected("unparsable", "no JSON object in the line")
+    try:
+        event = _loads(line[start : end + 1])
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise Rejected("unparsable", f"invalid JSON: {exc}") from exc
+    if not isinstance(event, dict) or "event" not in event:
+        raise Rejected("unparsable", "the JSON object has no 'event' field")
+    raw = event["event"]
+    data = raw
+    if isinstance(raw, (str, bytes, bytearray)):
+        try:
+            data = _loads(raw)
+        except (json.JSONDecodeError, RecursionError, UnicodeDecodeError):
+            data = raw
+    event["data"] = data
+    if "timestamp" not in event and "time" in event:
+        event["timestamp"] = event["time"]
+    return event
+
+
+def iter_lines(stream: IO[bytes], start_line: int = 0) -> Iterator[tuple[int, bytes]]:
+    """(line number, line) for each line of a byte stream; memory is bounded by the longest line.
+
+    A line longer than ``MAX_LINE_BYTES`` is returned cut at that size (its JSON then fails
+    to parse and the line is rejected) and the rest of it is skipped.
+    """
+    number = start_line
+    readline = stream.readline
+    while True:
+        line = readline(MAX_LINE_BYTES)
+        if not line:
+            return
+        number += 1
+        if len(line) >= MAX_LINE_BYTES and not line.endswith(b"\n"):
+            while True:  # drain the rest of the over-long line
+                more = readline(MAX_LINE_BYTES)
+                if not more or more.endswith(b"\n"):
+                    break
+        yield number, line

@@ -1,0 +1,37 @@
+"""The reject file: one JSON line per line (or statement) that could not be used, with why."""
+
+from __future__ import annotations
+
+import gzip
+from typing import IO
+
+import orjson
+
+
+class RejectWriter:
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self._fh: IO[bytes] | None = None
+        if path:
+            self._fh = gzip.open(path, "ab") if path.endswith(".gz") else open(path, "ab")  # noqa: SIM115
+
+    def add(self, source: str, line_no: int, reason: str, detail: str, line: bytes | None) -> None:
+        if self._fh is None:
+            return
+        entry = {
+            "source": source,
+            "line_number": line_no,
+            "reason": reason,
+            "detail": detail,
+            "line": None if line is None else line.rstrip(b"\r\n").decode("utf-8", "replace"),
+        }
+        self._fh.write(orjson.dumps(entry) + b"\n")
+
+    def flush(self) -> None:
+        if self._fh is not None:
+            self._fh.flush()
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None

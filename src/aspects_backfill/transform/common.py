@@ -1,0 +1,246 @@
+"""What every xAPI statement shares: lookups of event fields, actor, id, context, timestamp.
+
+These mirror event-routing-backends' (ERB) transformer base so that statements, and above
+all their ids, are identical. Everything is a plain function over the event dict.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import vocab
+from .errors import Rejected
+from .keys import check_course_key
+from .timestamps import normalise_timestamp
+
+_NAMESPACE_DNS = uuid.UUID("6ba7b810-9dad-11d1-80b4-00c04fd430c8")
+
+Event = dict[str, Any]
+Statement = dict[str, Any]
+
+
+class ActorLookup:
+    """Maps a user id or username to the learner's anonymous xAPI id (and e-mail).
+
+    ERB asks the LMS by numeric id first, then by username; this does the same over maps.
+    """
+
+    def __init__(self) -> None:
+        self.by_id: dict[int, str] = {}
+        self.by_name: dict[str, str] = {}
+
+    def add(self, user_id: int | None, username: str | None, external_id: str) -> None:
+        if user_id is not None:
+            self.by_id[user_id] = external_id
+        if username:
+            self.by_name[username] = external_id
+
+    def find(self, username_or_id: Any) -> str | None:
+        if not username_or_id:
+            return None
+        try:
+            found = self.by_id.get(int(username_or_id))
+        except (TypeError, ValueError):
+            found = None
+        if found is None:
+            found = self.by_name.get(str(username_or_id))
+        return found
+
+    def __len__(self) -> int:
+        return max(len(self.by_id), len(self.by_name))
+
+
+@dataclass
+class Context:
+    """Settings and lookups a transform needs; one per run (or per worker)."""
+
+    lms_root_url: str
+    transformer_version: str
+    actors: ActorLookup
+    courses: dict[str, str]
+    _agents: dict[str, tuple[dict, str]] = field(default_factory=dict, repr=False)
+    _verb_ns: dict[str, uuid.UUID] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.lms_root_url = self.lms_root_url.rstrip("/")
+
+
+# ---------------------------------------------------------------- field access
+
+
+def find_nested(event: Any, key: str) -> Any:
+    """ERB's lookup of an undotted key: this level first, then depth-first into dicts."""
+    if key in event:
+        return event[key]
+    for value in event.values():
+        if isinstance(value, dict):
+            found = find_nested(value, key)
+            if found is not None:
+                return found
+    return None
+
+
+def dotted(event: Any, path: str) -> Any:
+    result = event
+    try:
+        for part in path.split("."):
+            result = result[part]
+    except (KeyError, TypeError, IndexError):
+        return None
+    return result
+
+
+def get(event: Event, key: str, required: bool = False) -> Any:
+    """ERB's ``get_data``: dotted keys walk a path, others are searched; empty means None."""
+    value = dotted(event, key) if "." in key else find_nested(event, key)
+    if value != 0 and not value:
+        value = None
+    if value is None and required:
+        raise Rejected("missing field", f"no value for {key}")
+    return value
+
+
+def iri(ctx: Context, kind: str, object_id: Any) -> str | None:
+    if object_id is None:
+        return None
+    return f"{ctx.lms_root_url}/{kind}/{object_id}"
+
+
+# ---------------------------------------------------------------- actor, verb, id
+
+
+def user_ref(event: Event) -> Any:
+    """The acting user: the event data's user first (an instructor may act on a learner)."""
+    return (
+        get(event, "data.user_id")
+        or get(event, "data.username")
+        or get(event, "user_id")
+        or get(event, "username")
+    )
+
+
+def actor(event: Event, ctx: Context) -> tuple[dict, str]:
+    """The actor dict and its JSON text (as ERB serialises it, for the id)."""
+    ref = user_ref(event)
+    external_id = ctx.actors.find(ref)
+    if external_id is None:
+        raise Rejected("unknown user", f"user {ref!r} is not in the actor map")
+    cached = ctx._agents.get(external_id)
+    if cached is None:
+        account = {"name": external_id, "homePage": ctx.lms_root_url}
+        agent = {"objectType": "Agent", "account": account}
+        cached = (agent, json.dumps(agent))
+        ctx._agents[external_id] = cached
+    return cached
+
+
+def verb(verb_id: str, display: str) -> dict:
+    return {"id": verb_id, "display": {vocab.EN: display}}
+
+
+def statement_id(ctx: Context, verb_dict: dict, actor_json: str, raw_timestamp: Any, child: str | None = None) -> str:
+    """ERB's deterministic id: uuid5 over (verb JSON[-child]) then (actor JSON-timestamp)."""
+    ns_key = json.dumps(verb_dict)
+    if child is not None:
+        ns_key = f"{ns_key}-{child}"
+    namespace = ctx._verb_ns.get(ns_key)
+    if namespace is None:
+        namespace = ctx._verb_ns[ns_key] = uuid.uuid5(_NAMESPACE_DNS, ns_key)
+    return str(uuid.uuid5(namespace, f"{actor_json}-{raw_timestamp}"))
+
+
+def raw_timestamp(event: Event) -> Any:
+    return get(event, "timestamp") or get(event, "time")
+
+
+# ---------------------------------------------------------------- context
+
+
+def course_name(ctx: Context, course_id: str) -> str:
+    check_course_key(course_id)
+    name = ctx.courses.get(course_id)
+    if name is None:
+        raise Rejected("unknown course", f"course {course_id} is not in the course map")
+    return name
+
+
+def course_activity(ctx: Context, course_id: str, lang: str = vocab.EN_US) -> dict:
+    return {
+        "id": iri(ctx, "course", course_id),
+        "objectType": "Activity",
+        "definition": {"type": vocab.ACTIVITY_COURSE, "name": {lang: course_name(ctx, course_id)}},
+    }
+
+
+def context_extensions(event: Event, ctx: Context) -> dict:
+    ext = {vocab.EXT_TRANSFORMER_VERSION: ctx.transformer_version}
+    session = get(event, "session")
+    if session is not None:
+        ext[vocab.EXT_SESSION_ID] = session
+    return ext
+
+
+def course_parent(event: Event, ctx: Context) -> dict | None:
+    """contextActivities with the course as parent, when the event names a course."""
+    course_id = get(event, "context.course_id")
+    if course_id is None:
+        return None
+    return {"parent": [course_activity(ctx, course_id)]}
+
+
+def base_context(event: Event, ctx: Context, activities: dict | None | bool = True, **extra_ext: Any) -> dict:
+    """ERB's default context; ``activities=True`` means the course parent."""
+    if activities is True:
+        activities = course_parent(event, ctx)
+    out: dict[str, Any] = {}
+    if activities:
+        out["contextActivities"] = activities
+    ext = context_extensions(event, ctx)
+    for key, value in extra_ext.items():
+        if value is not None:
+            ext[key] = value
+    out["extensions"] = ext
+    return out
+
+
+# ---------------------------------------------------------------- assembly
+
+
+def build(
+    event: Event,
+    ctx: Context,
+    verb_dict: dict,
+    obj: dict | None,
+    context: dict | None = None,
+    result: dict | None = None,
+    child: str | None = None,
+) -> Statement:
+    """Assemble one statement in ERB's field order; ``context`` defaults to ERB's base context.
+
+    Call order follows ERB: actor (user lookup), context (course lookup), then the rest, so a
+    line with several faults is rejected for the same fault ERB stops at.
+    """
+    agent, agent_json = actor(event, ctx)
+    ts = raw_timestamp(event)
+    sid = statement_id(ctx, verb_dict, agent_json, ts, child)
+    if context is None:
+        context = base_context(event, ctx)
+    stmt: Statement = {"id": sid, "actor": agent, "verb": verb_dict}
+    if obj is not None:
+        stmt["object"] = obj
+    if result is not None:
+        stmt["result"] = result
+    if context:
+        stmt["context"] = context
+    if ts is not None:
+        stmt["timestamp"] = normalise_timestamp(ts)
+    stmt["version"] = vocab.XAPI_VERSION
+    return stmt
+
+
+def drop_empty(d: dict) -> dict:
+    """ERB's ``del_none`` plus tincan's: keys with None / empty values go, 0 and False stay."""
+    return {k: v for k, v in d.items() if not (v is None or (v != 0 and not v))}

@@ -1,0 +1,3 @@
+"""Transforms for completion events (filled in by the family work)."""
+
+TRANSFORMS: dict = {}

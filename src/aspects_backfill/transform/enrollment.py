@@ -1,0 +1,3 @@
+"""Transforms for enrollment events (filled in by the family work)."""
+
+TRANSFORMS: dict = {}

@@ -1,0 +1,3 @@
+"""Transforms for exams events (filled in by the family work)."""
+
+TRANSFORMS: dict = {}

@@ -1,0 +1,3 @@
+"""Transforms for forum events (filled in by the family work)."""
+
+TRANSFORMS: dict = {}

@@ -1,0 +1,3 @@
+"""Transforms for navigation events (filled in by the family work)."""
+
+TRANSFORMS: dict = {}

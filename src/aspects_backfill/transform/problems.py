@@ -1,0 +1,3 @@
+"""Transforms for problems events (filled in by the family work)."""
+
+TRANSFORMS: dict = {}

@@ -1,0 +1,58 @@
+"""Statement timestamps exactly as ERB's xAPI library (tincan) renders them.
+
+tincan parses the event's timestamp as ISO 8601 (aniso8601) and writes it back with
+``datetime.isoformat()``: ``Z`` becomes ``+00:00``, fractions are padded to 6 digits (and
+vanish when zero), other offsets are kept, a naive or space-separated timestamp is refused.
+The common shapes take a fast path; anything else goes through aniso8601 itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import aniso8601
+
+from .errors import Rejected
+
+_FAST = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(Z|[+-]\d{2}:\d{2})"
+)
+
+
+def parse_timestamp(value: Any) -> dt.datetime:
+    """The aware datetime tincan would build, or ``Rejected``."""
+    if isinstance(value, str):
+        m = _FAST.fullmatch(value)
+        if m:
+            y, mo, d, h, mi, s, frac, tz = m.groups()
+            try:
+                if tz == "Z":
+                    tzinfo = dt.UTC
+                else:
+                    sign = -1 if tz[0] == "-" else 1
+                    tzinfo = dt.timezone(sign * dt.timedelta(hours=int(tz[1:3]), minutes=int(tz[4:6])))
+                micro = int(frac.ljust(6, "0")) if frac else 0
+                return dt.datetime(int(y), int(mo), int(d), int(h), int(mi), int(s), micro, tzinfo)
+            except ValueError:
+                pass  # let aniso8601 decide on out-of-range values
+        try:
+            parsed = aniso8601.parse_datetime(value)
+        except Exception as exc:  # aniso8601 raises several exception types
+            raise Rejected("bad timestamp", f"not an ISO 8601 timestamp: {value!r}") from exc
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            parsed = dt.datetime.fromtimestamp(value, dt.UTC)
+        except (OverflowError, OSError, ValueError) as exc:
+            raise Rejected("bad timestamp", f"not a timestamp: {value!r}") from exc
+    else:
+        raise Rejected("bad timestamp", f"not a timestamp: {value!r}")
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise Rejected("bad timestamp", f"timestamp has no time zone: {value!r}")
+    return parsed
+
+
+def normalise_timestamp(value: Any) -> str:
+    """The statement's ``timestamp`` text for an event timestamp."""
+    return parse_timestamp(value).isoformat()

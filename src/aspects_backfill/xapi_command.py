@@ -1,0 +1,75 @@
+"""``aspects-backfill xapi``: wiring options to sources, lookups, transform and sink."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import __version__
+from .errors import UsageError
+from .identities import load_actors_csv, load_courses_csv
+from .pipeline import RunOptions, Runner
+from .rejects import RejectWriter
+from .report import ProgressView, stderr_console
+from .sinks import open_sink
+from .sources import expand
+from .transform import Context
+
+
+@dataclass
+class XapiArgs:
+    sources: list[str]
+    dest: str = "-"
+    lms_root_url: str | None = None
+    actors_path: str | None = None
+    courses_path: str | None = None
+    transformer_version: str | None = None
+    all_events: bool = False
+    event_names: str | None = None
+    batch_size: int | None = None
+    dry_run: bool = False
+    rejects_path: str | None = None
+    summary_path: str | None = None
+    quiet: bool = False
+
+
+def default_transformer_version() -> str:
+    return f"aspects-backfill@{__version__}"
+
+
+def build_context(args: XapiArgs) -> Context:
+    if not args.lms_root_url:
+        raise UsageError("the LMS root URL is needed: pass --lms-root-url URL or set LMS_ROOT_URL")
+    if not args.actors_path:
+        raise UsageError("learner ids are needed: pass --actors users.csv")
+    if not args.courses_path:
+        raise UsageError("course names are needed: pass --courses courses.csv")
+    return Context(
+        lms_root_url=args.lms_root_url,
+        transformer_version=args.transformer_version or default_transformer_version(),
+        actors=load_actors_csv(args.actors_path),
+        courses=load_courses_csv(args.courses_path),
+    )
+
+
+def run_xapi(args: XapiArgs) -> None:
+    ctx = build_context(args)
+    objects = expand(args.sources)
+    sink = None if args.dry_run else open_sink(args.dest)
+    console = stderr_console()
+    total = sum(o.size or 0 for o in objects) or None
+    progress = ProgressView(console, total, enabled=not args.quiet)
+    rejects = RejectWriter(args.rejects_path)
+    events = frozenset(e.strip() for e in args.event_names.split(",") if e.strip()) if args.event_names else None
+    opts = RunOptions(all_events=args.all_events, batch_rows=args.batch_size, dry_run=args.dry_run,
+                      events=events)
+    runner = Runner(ctx, sink, rejects, opts, progress)
+    try:
+        summary = runner.run(objects)
+    finally:
+        progress.close()
+        rejects.close()
+        if sink is not None:
+            sink.close()
+    if args.summary_path:
+        summary.write_json(args.summary_path)
+    summary.render(console)
