@@ -1,0 +1,106 @@
+"""One client for both ClickHouse flavours, through clickhouse-connect.
+
+``chdb:PATH`` is the embedded engine (chDB) keeping its data in PATH: only one process may
+open a data directory at a time. ``clickhouse://[USER@]HOST[:PORT][/?secure=true]`` is a
+server over HTTP; its password comes from ``CLICKHOUSE_PASSWORD`` only, so it never shows in
+a process list or a log.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from ..errors import BackfillError, UsageError
+
+DEFAULT_DEST = "chdb:./aspects-data"
+
+
+@dataclass
+class ClickHouse:
+    """A connected client plus where it points (for messages; never holds the password)."""
+
+    client: Any
+    where: str
+    embedded: bool
+
+    def query(self, sql: str, parameters: dict | None = None) -> list[tuple]:
+        return self.client.query(sql, parameters=parameters).result_rows
+
+    def command(self, sql: str, parameters: dict | None = None) -> Any:
+        return self.client.command(sql, parameters=parameters)
+
+    def insert(self, table: str, rows: list[list], columns: list[str]) -> None:
+        self.client.insert(table, rows, column_names=columns)
+
+    def raw_insert(self, table: str, columns: list[str] | None, data: bytes, fmt: str) -> None:
+        self.client.raw_insert(table, columns, insert_block=data, fmt=fmt)
+
+    def raw_query(self, sql: str, fmt: str) -> bytes:
+        return self.client.raw_query(sql, fmt=fmt)
+
+    def close(self) -> None:
+        try:
+            self.client.close()
+        except Exception:  # noqa: BLE001 - closing must not mask the run's outcome
+            pass
+
+
+def is_clickhouse_dest(dest: str | None) -> bool:
+    return dest is None or dest.startswith(("chdb:", "clickhouse://", "clickhouses://"))
+
+
+def open_clickhouse(dest: str | None = None) -> ClickHouse:
+    """Connect to ``dest`` (default: the embedded directory ``./aspects-data``)."""
+    dest = dest or DEFAULT_DEST
+    if dest.startswith("chdb:"):
+        return _open_chdb(dest[len("chdb:") :] or "./aspects-data")
+    if dest.startswith(("clickhouse://", "clickhouses://")):
+        return _open_server(dest)
+    raise UsageError(f"not a ClickHouse destination: {dest}")
+
+
+def _open_chdb(path: str) -> ClickHouse:
+    import clickhouse_connect
+
+    path = os.path.abspath(path)
+    os.makedirs(path, exist_ok=True)
+    try:
+        client = clickhouse_connect.get_client(interface="chdb", path=path)
+    except Exception as exc:
+        text = str(exc)
+        if "Cannot lock file" in text or "status" in text and "lock" in text.lower():
+            raise BackfillError(
+                f"the embedded ClickHouse directory {path} is in use by another process; "
+                "wait for it to finish (or stop it), or pass another --to chdb:PATH"
+            ) from exc
+        raise BackfillError(f"cannot open the embedded ClickHouse in {path}: {text.splitlines()[0]}") from exc
+    return ClickHouse(client=client, where=f"chdb:{path}", embedded=True)
+
+
+def _open_server(dest: str) -> ClickHouse:
+    import clickhouse_connect
+
+    url = urlsplit(dest)
+    if url.password:
+        raise UsageError("do not put the password in the URL; set CLICKHOUSE_PASSWORD instead")
+    query = parse_qs(url.query)
+    secure = url.scheme == "clickhouses" or query.get("secure", ["false"])[0].lower() in ("1", "true", "yes")
+    host = url.hostname or "localhost"
+    port = url.port or (8443 if secure else 8123)
+    user = url.username or "default"
+    where = f"clickhouse://{user}@{host}:{port}"
+    try:
+        client = clickhouse_connect.get_client(
+            host=host,
+            port=port,
+            username=user,
+            password=os.environ.get("CLICKHOUSE_PASSWORD", ""),
+            secure=secure,
+            compress=query.get("compress", ["true"])[0].lower() in ("1", "true", "yes"),
+        )
+    except Exception as exc:
+        raise BackfillError(f"cannot connect to {where}: {str(exc).splitlines()[0]}") from exc
+    return ClickHouse(client=client, where=where, embedded=False)
