@@ -47,31 +47,65 @@ def main(verbose: bool) -> None:
 
 @main.command()
 @click.argument("sources", nargs=-1, required=True)
-@click.option("--to", "dest", default="-", show_default=True,
-              help="Destination: '-' (NDJSON on stdout), file:PATH[.gz].")
-@click.option("--lms-root-url", envvar="LMS_ROOT_URL",
-              help="The LMS root URL (actor homePage, every IRI). Env: LMS_ROOT_URL.")
+@click.option(
+    "--to",
+    "dest",
+    default="-",
+    show_default=True,
+    help="Destination: '-' (NDJSON on stdout), file:PATH[.gz].",
+)
+@click.option(
+    "--lms-root-url",
+    envvar="LMS_ROOT_URL",
+    help="The LMS root URL (actor homePage, every IRI). Env: LMS_ROOT_URL.",
+)
 @click.option("--actors", "actors_path", help="CSV user_id,username,external_user_id[,email].")
 @click.option("--courses", "courses_path", help="CSV course_key,display_name.")
 @click.option("--transformer-version", help="transformer-version extension (default: this tool and version).")
 @click.option("--all-events", is_flag=True, help="Transform every event ERB has a transformer for.")
 @click.option("--events", "event_names", help="Only these event names (comma separated).")
-@click.option("--batch-size", type=click.IntRange(min=1), help="Statements per write (default: per destination).")
+@click.option(
+    "--batch-size", type=click.IntRange(min=1), help="Statements per write (default: per destination)."
+)
 @click.option("--dry-run", is_flag=True, help="Read, transform and validate everything; write nothing.")
 @click.option("--rejects", "rejects_path", help="Write one JSON line per rejected line to this file.")
 @click.option("--summary-json", "summary_path", help="Write the final summary as JSON to this file.")
 @click.option("--quiet", is_flag=True, help="No progress display.")
-def xapi(sources, dest, lms_root_url, actors_path, courses_path, transformer_version, all_events,
-         event_names, batch_size, dry_run, rejects_path, summary_path, quiet) -> None:
+def xapi(
+    sources,
+    dest,
+    lms_root_url,
+    actors_path,
+    courses_path,
+    transformer_version,
+    all_events,
+    event_names,
+    batch_size,
+    dry_run,
+    rejects_path,
+    summary_path,
+    quiet,
+) -> None:
     """Transform tracking logs (files, directories, globs, '-') into xAPI statements."""
     from .xapi_command import XapiArgs, run_xapi
 
-    run_xapi(XapiArgs(
-        sources=list(sources), dest=dest, lms_root_url=lms_root_url, actors_path=actors_path,
-        courses_path=courses_path, transformer_version=transformer_version, all_events=all_events,
-        event_names=event_names, batch_size=batch_size, dry_run=dry_run, rejects_path=rejects_path,
-        summary_path=summary_path, quiet=quiet,
-    ))
+    run_xapi(
+        XapiArgs(
+            sources=list(sources),
+            dest=dest,
+            lms_root_url=lms_root_url,
+            actors_path=actors_path,
+            courses_path=courses_path,
+            transformer_version=transformer_version,
+            all_events=all_events,
+            event_names=event_names,
+            batch_size=batch_size,
+            dry_run=dry_run,
+            rejects_path=rejects_path,
+            summary_path=summary_path,
+            quiet=quiet,
+        )
+    )
 
 
 def _env_flag(name: str) -> bool:

@@ -15,7 +15,7 @@ from .transform import ActorLookup
 
 def _rows(path: str, required: tuple[str, ...]) -> csv.DictReader:
     try:
-        fh = open(path, newline="", encoding="utf-8-sig")  # noqa: SIM115 - read to the end below
+        fh = open(path, newline="", encoding="utf-8-sig")
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from exc
     reader = csv.DictReader(fh)
@@ -39,7 +39,6 @@ def load_actors_csv(path: str) -> ActorLookup:
             raise UsageError(f"{path}:{number}: bad user_id or external_user_id") from exc
         actors.add(user_id, (row.get("username") or "").strip() or None, external)
     return actors
-
 
 
 def load_courses_csv(path: str) -> dict[str, str]:

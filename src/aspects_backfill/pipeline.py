@@ -39,14 +39,18 @@ def transform_line(line: bytes, ctx: Context, opts: RunOptions) -> tuple[str, li
 
 
 def to_records(statements: list[dict], source: str, line_no: int) -> list[Record]:
-    return [
-        Record(s["id"], s.get("timestamp", ""), orjson.dumps(s), source, line_no) for s in statements
-    ]
+    return [Record(s["id"], s.get("timestamp", ""), orjson.dumps(s), source, line_no) for s in statements]
 
 
 class Runner:
-    def __init__(self, ctx: Context, sink: Sink | None, rejects: RejectWriter, opts: RunOptions,
-                 progress: ProgressView | None = None) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        sink: Sink | None,
+        rejects: RejectWriter,
+        opts: RunOptions,
+        progress: ProgressView | None = None,
+    ) -> None:
         self.ctx = ctx
         self.sink = sink
         self.rejects = rejects
@@ -113,5 +117,4 @@ class Runner:
         self.summary.statements_already_present += result.already_present
         for record, reason, detail in result.rejected:
             self.summary.statements_rejected[reason] += 1
-            self.rejects.add(record.source, record.line, f"destination: {reason}", detail,
-                             record.body)
+            self.rejects.add(record.source, record.line, f"destination: {reason}", detail, record.body)

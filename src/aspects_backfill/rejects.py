@@ -13,7 +13,7 @@ class RejectWriter:
         self.path = path
         self._fh: IO[bytes] | None = None
         if path:
-            self._fh = gzip.open(path, "ab") if path.endswith(".gz") else open(path, "ab")  # noqa: SIM115
+            self._fh = gzip.open(path, "ab") if path.endswith(".gz") else open(path, "ab")
 
     def add(self, source: str, line_no: int, reason: str, detail: str, line: bytes | None) -> None:
         if self._fh is None:

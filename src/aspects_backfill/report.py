@@ -49,8 +49,14 @@ class Summary:
 
     def add(self, other: Summary) -> None:
         """Fold another (partial) summary into this one."""
-        for name in ("lines_read", "lines_transformed", "statements_made", "statements_written",
-                     "statements_already_present", "bytes_read"):
+        for name in (
+            "lines_read",
+            "lines_transformed",
+            "statements_made",
+            "statements_written",
+            "statements_already_present",
+            "bytes_read",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for name in ("events", "skipped", "rejected", "statements_rejected"):
             getattr(self, name).update(getattr(other, name))
@@ -119,8 +125,9 @@ class Summary:
 class ProgressView:
     """Rich progress on a terminal; a log line every ``interval`` seconds otherwise."""
 
-    def __init__(self, console: Console, total_bytes: int | None, enabled: bool = True,
-                 interval: float = 10.0) -> None:
+    def __init__(
+        self, console: Console, total_bytes: int | None, enabled: bool = True, interval: float = 10.0
+    ) -> None:
         self.console = console
         self.interactive = enabled and console.is_terminal
         self.enabled = enabled
@@ -155,9 +162,14 @@ class ProgressView:
         now = time.monotonic()
         if now - self._last >= self.interval:
             self._last = now
-            log.info("progress: %s lines read, %s statements written, %s rejected, %s skipped (%s)",
-                     summary.lines_read, summary.statements_written, sum(summary.rejected.values()),
-                     sum(summary.skipped.values()), _short(source))
+            log.info(
+                "progress: %s lines read, %s statements written, %s rejected, %s skipped (%s)",
+                summary.lines_read,
+                summary.statements_written,
+                sum(summary.rejected.values()),
+                sum(summary.skipped.values()),
+                _short(source),
+            )
 
     def close(self) -> None:
         if self._progress is not None:
@@ -165,7 +177,7 @@ class ProgressView:
 
 
 def _short(name: str, width: int = 40) -> str:
-    return name if len(name) <= width else "…" + name[-(width - 1):]
+    return name if len(name) <= width else "…" + name[-(width - 1) :]
 
 
 def stderr_console() -> Console:

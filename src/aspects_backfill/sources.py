@@ -55,7 +55,7 @@ def _local(path: str) -> SourceObject:
         name=os.path.abspath(path),
         size=st.st_size,
         version=str(st.st_mtime_ns),
-        opener=lambda: open(path, "rb", buffering=1 << 20),  # noqa: SIM115 - closed by the reader
+        opener=lambda: open(path, "rb", buffering=1 << 20),
     )
 
 
@@ -71,7 +71,9 @@ def _walk(directory: str) -> Iterator[str]:
     yield from sorted(found)
 
 
-def expand(args: Iterable[str], remote: Callable[[str], list[SourceObject]] | None = None) -> list[SourceObject]:
+def expand(
+    args: Iterable[str], remote: Callable[[str], list[SourceObject]] | None = None
+) -> list[SourceObject]:
     """All source objects named by the arguments, each argument's objects in name order."""
     objects: list[SourceObject] = []
     for arg in args:

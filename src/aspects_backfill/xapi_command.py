@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from . import __version__
 from .errors import UsageError
 from .identities import load_actors_csv, load_courses_csv
-from .pipeline import RunOptions, Runner
+from .pipeline import Runner, RunOptions
 from .rejects import RejectWriter
 from .report import ProgressView, stderr_console
 from .sinks import open_sink
@@ -59,9 +59,12 @@ def run_xapi(args: XapiArgs) -> None:
     total = sum(o.size or 0 for o in objects) or None
     progress = ProgressView(console, total, enabled=not args.quiet)
     rejects = RejectWriter(args.rejects_path)
-    events = frozenset(e.strip() for e in args.event_names.split(",") if e.strip()) if args.event_names else None
-    opts = RunOptions(all_events=args.all_events, batch_rows=args.batch_size, dry_run=args.dry_run,
-                      events=events)
+    events = (
+        frozenset(e.strip() for e in args.event_names.split(",") if e.strip()) if args.event_names else None
+    )
+    opts = RunOptions(
+        all_events=args.all_events, batch_rows=args.batch_size, dry_run=args.dry_run, events=events
+    )
     runner = Runner(ctx, sink, rejects, opts, progress)
     try:
         summary = runner.run(objects)

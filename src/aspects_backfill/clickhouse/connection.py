@@ -8,6 +8,7 @@ a process list or a log.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -42,10 +43,8 @@ class ClickHouse:
         return self.client.raw_query(sql, fmt=fmt)
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):
             self.client.close()
-        except Exception:  # noqa: BLE001 - closing must not mask the run's outcome
-            pass
 
 
 def is_clickhouse_dest(dest: str | None) -> bool:
@@ -71,7 +70,7 @@ def _open_chdb(path: str) -> ClickHouse:
         client = clickhouse_connect.get_client(interface="chdb", path=path)
     except Exception as exc:
         text = str(exc)
-        if "Cannot lock file" in text or "status" in text and "lock" in text.lower():
+        if "Cannot lock file" in text or ("status" in text and "lock" in text.lower()):
             raise BackfillError(
                 f"the embedded ClickHouse directory {path} is in use by another process; "
                 "wait for it to finish (or stop it), or pass another --to chdb:PATH"

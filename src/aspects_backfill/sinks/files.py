@@ -26,7 +26,7 @@ class FileSink:
         elif path.endswith(".gz"):
             self._fh = gzip.open(path, "ab" if append else "wb")
         else:
-            self._fh = open(path, "ab" if append else "wb")  # noqa: SIM115 - closed in close()
+            self._fh = open(path, "ab" if append else "wb")
 
     def write(self, batch: list[Record]) -> WriteResult:
         self._fh.write(b"".join(r.body + b"\n" for r in batch))

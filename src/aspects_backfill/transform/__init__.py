@@ -18,29 +18,73 @@ Transform = Callable[[Event, Context], list[Statement]]
 # Two language-menu events are allowed but have no transformer; two problem events have a
 # transformer but are not allowed.
 DEFAULT_ALLOWED = frozenset(
-    """
-    edx.course.enrollment.activated edx.course.enrollment.deactivated edx.course.enrollment.mode_changed
-    edx.grades.subsection.grade_calculated edx.grades.course.grade_calculated
-    edx.special_exam.timed.attempt.created edx.special_exam.timed.attempt.submitted
-    edx.special_exam.practice.attempt.created edx.special_exam.practice.attempt.submitted
-    edx.special_exam.proctored.attempt.created edx.special_exam.proctored.attempt.submitted
-    edx.completion.block_completion.changed
-    edx.forum.thread.created edx.forum.thread.deleted edx.forum.thread.edited edx.forum.thread.viewed
-    edx.forum.thread.reported edx.forum.thread.unreported edx.forum.thread.voted
-    edx.forum.response.created edx.forum.response.deleted edx.forum.response.edited
-    edx.forum.response.reported edx.forum.response.unreported edx.forum.response.voted
-    edx.forum.comment.created edx.forum.comment.deleted edx.forum.comment.edited
-    edx.forum.comment.reported edx.forum.comment.unreported
-    edx.ui.lms.link_clicked edx.ui.lms.sequence.outline.selected edx.ui.lms.outline.selected
-    edx.ui.lms.sequence.next_selected edx.ui.lms.sequence.previous_selected edx.ui.lms.sequence.tab_selected
-    showanswer edx.problem.hint.demandhint_displayed problem_check
-    load_video edx.video.loaded play_video edx.video.played complete_video edx.video.completed
-    stop_video edx.video.stopped pause_video edx.video.paused seek_video edx.video.position.changed
-    hide_transcript edx.video.transcript.hidden show_transcript edx.video.transcript.shown
-    speed_change_video video_hide_cc_menu edx.video.closed_captions.shown edx.video.closed_captions.hidden
-    edx.video.language_menu.hidden video_show_cc_menu edx.video.language_menu.shown
-    edx.course.grade.passed.first_time edx.course.grade.now_passed edx.course.grade.now_failed
-    """.split()
+    [
+        "edx.course.enrollment.activated",
+        "edx.course.enrollment.deactivated",
+        "edx.course.enrollment.mode_changed",
+        "edx.grades.subsection.grade_calculated",
+        "edx.grades.course.grade_calculated",
+        "edx.special_exam.timed.attempt.created",
+        "edx.special_exam.timed.attempt.submitted",
+        "edx.special_exam.practice.attempt.created",
+        "edx.special_exam.practice.attempt.submitted",
+        "edx.special_exam.proctored.attempt.created",
+        "edx.special_exam.proctored.attempt.submitted",
+        "edx.completion.block_completion.changed",
+        "edx.forum.thread.created",
+        "edx.forum.thread.deleted",
+        "edx.forum.thread.edited",
+        "edx.forum.thread.viewed",
+        "edx.forum.thread.reported",
+        "edx.forum.thread.unreported",
+        "edx.forum.thread.voted",
+        "edx.forum.response.created",
+        "edx.forum.response.deleted",
+        "edx.forum.response.edited",
+        "edx.forum.response.reported",
+        "edx.forum.response.unreported",
+        "edx.forum.response.voted",
+        "edx.forum.comment.created",
+        "edx.forum.comment.deleted",
+        "edx.forum.comment.edited",
+        "edx.forum.comment.reported",
+        "edx.forum.comment.unreported",
+        "edx.ui.lms.link_clicked",
+        "edx.ui.lms.sequence.outline.selected",
+        "edx.ui.lms.outline.selected",
+        "edx.ui.lms.sequence.next_selected",
+        "edx.ui.lms.sequence.previous_selected",
+        "edx.ui.lms.sequence.tab_selected",
+        "showanswer",
+        "edx.problem.hint.demandhint_displayed",
+        "problem_check",
+        "load_video",
+        "edx.video.loaded",
+        "play_video",
+        "edx.video.played",
+        "complete_video",
+        "edx.video.completed",
+        "stop_video",
+        "edx.video.stopped",
+        "pause_video",
+        "edx.video.paused",
+        "seek_video",
+        "edx.video.position.changed",
+        "hide_transcript",
+        "edx.video.transcript.hidden",
+        "show_transcript",
+        "edx.video.transcript.shown",
+        "speed_change_video",
+        "video_hide_cc_menu",
+        "edx.video.closed_captions.shown",
+        "edx.video.closed_captions.hidden",
+        "edx.video.language_menu.hidden",
+        "video_show_cc_menu",
+        "edx.video.language_menu.shown",
+        "edx.course.grade.passed.first_time",
+        "edx.course.grade.now_passed",
+        "edx.course.grade.now_failed",
+    ]
 )
 
 

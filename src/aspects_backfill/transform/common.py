@@ -141,7 +141,9 @@ def verb(verb_id: str, display: str) -> dict:
     return {"id": verb_id, "display": {vocab.EN: display}}
 
 
-def statement_id(ctx: Context, verb_dict: dict, actor_json: str, raw_timestamp: Any, child: str | None = None) -> str:
+def statement_id(
+    ctx: Context, verb_dict: dict, actor_json: str, raw_timestamp: Any, child: str | None = None
+) -> str:
     """ERB's deterministic id: uuid5 over (verb JSON[-child]) then (actor JSON-timestamp)."""
     ns_key = json.dumps(verb_dict)
     if child is not None:
@@ -191,7 +193,7 @@ def course_parent(event: Event, ctx: Context) -> dict | None:
     return {"parent": [course_activity(ctx, course_id)]}
 
 
-def base_context(event: Event, ctx: Context, activities: dict | None | bool = True, **extra_ext: Any) -> dict:
+def base_context(event: Event, ctx: Context, activities: dict | bool | None = True, **extra_ext: Any) -> dict:
     """ERB's default context; ``activities=True`` means the course parent."""
     if activities is True:
         activities = course_parent(event, ctx)

@@ -16,9 +16,7 @@ import aniso8601
 
 from .errors import Rejected
 
-_FAST = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(Z|[+-]\d{2}:\d{2})"
-)
+_FAST = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(Z|[+-]\d{2}:\d{2})")
 
 
 def parse_timestamp(value: Any) -> dt.datetime:

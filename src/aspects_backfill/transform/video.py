@@ -54,7 +54,10 @@ def _interaction(verb_pair: tuple[str, str]):
 def captions(event: Event, ctx: Context) -> list[Statement]:
     result = {
         "extensions": extensions(
-            {vocab.EXT_VIDEO_TIME: _current_time(event), vocab.EXT_VIDEO_CC_ENABLED: event["name"] in _CC_SHOWN}
+            {
+                vocab.EXT_VIDEO_TIME: _current_time(event),
+                vocab.EXT_VIDEO_CC_ENABLED: event["name"] in _CC_SHOWN,
+            }
         )
     }
     return _video(event, ctx, vocab.INTERACTED, result)
@@ -82,7 +85,9 @@ def seeked(event: Event, ctx: Context) -> list[Statement]:
 
 def speed_changed(event: Event, ctx: Context) -> list[Statement]:
     old, new = get(event, "data.old_speed"), get(event, "data.new_speed")
-    result = {"extensions": {vocab.EXT_SPEED_FROM: "".join([old, "x"]), vocab.EXT_SPEED_TO: "".join([new, "x"])}}
+    result = {
+        "extensions": {vocab.EXT_SPEED_FROM: "".join([old, "x"]), vocab.EXT_SPEED_TO: "".join([new, "x"])}
+    }
     return _video(event, ctx, vocab.INTERACTED, result)
 
 
@@ -102,9 +107,14 @@ TRANSFORMS = {
     "speed_change_video": speed_changed,
     **dict.fromkeys(
         [
-            "hide_transcript", "show_transcript", "edx.video.transcript.hidden", "edx.video.transcript.shown",
-            "video_hide_cc_menu", "video_show_cc_menu",
-            "edx.video.closed_captions.hidden", "edx.video.closed_captions.shown",
+            "hide_transcript",
+            "show_transcript",
+            "edx.video.transcript.hidden",
+            "edx.video.transcript.shown",
+            "video_hide_cc_menu",
+            "video_show_cc_menu",
+            "edx.video.closed_captions.hidden",
+            "edx.video.closed_captions.shown",
         ],
         captions,
     ),
