@@ -13,7 +13,7 @@ from typing import Any
 
 from . import vocab
 from .errors import Rejected
-from .keys import check_course_key
+from .keys import canonical_course_key
 from .timestamps import normalise_timestamp
 
 _NAMESPACE_DNS = uuid.UUID("6ba7b810-9dad-11d1-80b4-00c04fd430c8")
@@ -162,8 +162,7 @@ def raw_timestamp(event: Event) -> Any:
 
 
 def course_name(ctx: Context, course_id: str) -> str:
-    check_course_key(course_id)
-    name = ctx.courses.get(course_id)
+    name = ctx.courses.get(canonical_course_key(course_id))
     if name is None:
         raise Rejected("unknown course", f"course {course_id} is not in the course map")
     return name

@@ -2,7 +2,7 @@
 
 tincan parses the event's timestamp as ISO 8601 (aniso8601) and writes it back with
 ``datetime.isoformat()``: ``Z`` becomes ``+00:00``, fractions are padded to 6 digits (and
-vanish when zero), other offsets are kept, a naive or space-separated timestamp is refused.
+vanish when zero), other offsets are kept, a naive or space-separated timestamp is refused; numbers are UNIX times.
 The common shapes take a fast path; anything else goes through aniso8601 itself.
 """
 
@@ -16,7 +16,12 @@ import aniso8601
 
 from .errors import Rejected
 
-_FAST = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(Z|[+-]\d{2}:\d{2})")
+# Only ASCII digits and offsets aniso8601 accepts as written (hours 00-23, minutes 00-59, not
+# "-00:00"); every other shape, including out-of-range fields, is left to aniso8601.
+_FAST = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,6}))?"
+    r"(Z|\+(?:[01][0-9]|2[0-3]):[0-5][0-9]|-(?!00:00)(?:[01][0-9]|2[0-3]):[0-5][0-9])"
+)
 
 
 def parse_timestamp(value: Any) -> dt.datetime:
@@ -39,7 +44,7 @@ def parse_timestamp(value: Any) -> dt.datetime:
             parsed = aniso8601.parse_datetime(value)
         except Exception as exc:  # aniso8601 raises several exception types
             raise Rejected("bad timestamp", f"not an ISO 8601 timestamp: {value!r}") from exc
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+    elif isinstance(value, (int, float)):  # tincan: a UNIX time (a JSON true is 1)
         try:
             parsed = dt.datetime.fromtimestamp(value, dt.UTC)
         except (OverflowError, OSError, ValueError) as exc:
