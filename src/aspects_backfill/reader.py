@@ -8,6 +8,7 @@ result stored as ``data``; ``time`` stands in for a missing ``timestamp``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -18,13 +19,22 @@ from .transform.errors import Rejected
 MAX_LINE_BYTES = 8 * 1024 * 1024
 
 
+# orjson turns integers beyond 64 bits into floats instead of failing; any run of 19+ digits
+# may be one, so such text goes to the standard library, which keeps them exact (as ERB does).
+_LONG_DIGITS_B = re.compile(rb"[0-9]{19}")
+_LONG_DIGITS_S = re.compile(r"[0-9]{19}")
+
+
 def _loads(raw: bytes | str) -> Any:
-    """orjson first (fast); the standard library for what only it accepts (NaN, huge ints, bad UTF-8)."""
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-        return json.loads(text)
+    """orjson first (fast); the standard library for what only it gets right (NaN, huge ints, bad UTF-8)."""
+    long_digits = _LONG_DIGITS_B if isinstance(raw, bytes) else _LONG_DIGITS_S
+    if not long_digits.search(raw):
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    return json.loads(text)
 
 
 def parse_line(line: bytes) -> dict[str, Any]:
