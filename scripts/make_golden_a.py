@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import oracle_diff as od  # noqa: E402
+import oracle_diff as od
 
 INPUTS = od.GOLDEN / "inputs"
 FAMILIES = ("edx.course.", "edx.grades.course.", "edx.grades.subsection.", "edx.completion.", "edx.ui.lms.")
@@ -62,15 +62,28 @@ def edge_cases() -> list[str]:
             scope, _, key = where.rpartition(".")
             (e[scope] if scope else e)[key] = user
             add(e)
-    for course in od.COURSES + ["library-v1:edX+DemoLib", "course-v1:edX+DemoX+Demo_Course+version@" + "A" * 24,
-                                "course-v1:edX+DemoX+Demo_Course\n", "Org.X/Phys-101/", "ccx-v1:edX+DemoX+Demo_Course+CCX@1"]:
+    for course in [
+        *od.COURSES,
+        "library-v1:edX+DemoLib",
+        "course-v1:edX+DemoX+Demo_Course+version@" + "A" * 24,
+        "course-v1:edX+DemoX+Demo_Course\n",
+        "Org.X/Phys-101/",
+        "ccx-v1:edX+DemoX+Demo_Course+CCX@1",
+    ]:
         for name in ("edx.course.enrollment.activated", "edx.ui.lms.sequence.tab_selected"):
             e = _base(name)
             e["context"]["course_id"] = course
             add(e)
     stamps = [f.format(d="2023-08-22", t="20:16:25") if isinstance(f, str) else f for f in od.TIMESTAMPS]
-    stamps += ["2023-08-22T20:16:25.5+00:00", "2023-08-22T20:16:25.1234+14:00", "2023-08-22T20:16:25+0530",
-               "2023-08-22T20:16:25.123456+05:75", "2023-08-22T20:16:60Z", "2023-08-22T20:16:25,25Z", "２０２３-08-22T20:16:25Z"]
+    stamps += [
+        "2023-08-22T20:16:25.5+00:00",
+        "2023-08-22T20:16:25.1234+14:00",
+        "2023-08-22T20:16:25+0530",
+        "2023-08-22T20:16:25.123456+05:75",
+        "2023-08-22T20:16:60Z",
+        "2023-08-22T20:16:25,25Z",
+        "２０２３-08-22T20:16:25Z",
+    ]
     for stamp in stamps:
         for key in ("timestamp", "time"):
             e = _base()
@@ -91,12 +104,31 @@ def edge_cases() -> list[str]:
     add({}, good + " trailing")
     add({}, "2023-05-23 13:53:13,461 INFO 20 [tracking] {x} - " + good)
     add({}, json.dumps(_base()).replace('"audit"', '"a\\ud800"'))
-    for name in ("edx.unknown.event", "page_close", "", None, 5, "edx.video.language_menu.shown",
-                 "edx.grades.problem.submitted", "edx.problem.completed", "EDX.COURSE.ENROLLMENT.ACTIVATED"):
+    for name in (
+        "edx.unknown.event",
+        "page_close",
+        "",
+        None,
+        5,
+        "edx.video.language_menu.shown",
+        "edx.grades.problem.submitted",
+        "edx.problem.completed",
+        "EDX.COURSE.ENROLLMENT.ACTIVATED",
+    ):
         e = _base()
         e["name"] = name
         add(e)
-    for event_value in ["", "not json", "null", "[1, 2]", "123", [], None, {"mode": None}, {"mode": "é✓ honor"}]:
+    for event_value in [
+        "",
+        "not json",
+        "null",
+        "[1, 2]",
+        "123",
+        [],
+        None,
+        {"mode": None},
+        {"mode": "é✓ honor"},
+    ]:
         e = _base()
         e["event"] = event_value
         add(e)
@@ -113,13 +145,13 @@ def grading_cases() -> list[str]:
             e["event"]["weighted_total_possible"] = possible
             e["event"]["weighted_total_earned"] = earned
             lines.append(json.dumps(e))
-    for grade in values + [0.4999]:
+    for grade in [*values, 0.4999]:
         for letter in ("Pass", "", None, "A+ ✓", 3):
             e = _base("edx.grades.course.grade_calculated")
             e["event"]["percent_grade"] = grade
             e["event"]["letter_grade"] = letter
             lines.append(json.dumps(e, ensure_ascii=False))
-    for completion in values + [0.5, 1.0, "1.0"]:
+    for completion in [*values, 0.5, 1.0, "1.0"]:
         e = _base("edx.completion.block_completion.changed")
         e["event"]["completion"] = completion
         lines.append(json.dumps(e))
@@ -158,7 +190,9 @@ def main() -> None:
     for name, lines in files.items():
         (INPUTS / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
         print(f"wrote {name}: {len(lines)} lines")
-    shutil.copyfile(od.SHARED / "erb-fixtures" / "management_command" / "tracking.log", INPUTS / "a-tracking-log.log")
+    shutil.copyfile(
+        od.SHARED / "erb-fixtures" / "management_command" / "tracking.log", INPUTS / "a-tracking-log.log"
+    )
     print("wrote a-tracking-log.log")
 
 

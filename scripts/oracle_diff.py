@@ -33,9 +33,7 @@ if not SHARED.exists():
     SHARED = Path("/work/shared")
 FIXTURES = SHARED / "erb-fixtures" / "current"
 ORACLE = SHARED / "erb-oracle" / "oracle"
-ORACLE_PYTHON = Path(
-    os.environ.get("ERB_PYTHON", Path.home() / ".cache/erb-oracle/venv-10.1.0/bin/python")
-)
+ORACLE_PYTHON = Path(os.environ.get("ERB_PYTHON", Path.home() / ".cache/erb-oracle/venv-10.1.0/bin/python"))
 GOLDEN = ROOT / "tests" / "golden"
 sys.path.insert(0, str(ROOT / "src"))
 
@@ -97,7 +95,26 @@ TIMESTAMPS = [
     [2023, 8, 22],
     "REMOVE",
 ]
-ODD_VALUES = [None, "", 0, 1, "1", 2.5, "2.5", [], {}, True, False, "é✓", -1, "null", float("nan"), 2**70, "\ud800", 1e308]
+ODD_VALUES = [
+    None,
+    "",
+    0,
+    1,
+    "1",
+    2.5,
+    "2.5",
+    [],
+    {},
+    True,
+    False,
+    "é✓",
+    -1,
+    "null",
+    float("nan"),
+    2**70,
+    "\ud800",
+    1e308,
+]
 
 
 def load_fixtures() -> dict[str, list[dict]]:
@@ -151,7 +168,11 @@ def mut_course(rng: random.Random, e: dict) -> str:
 
 def mut_timestamp(rng: random.Random, e: dict) -> str:
     form = rng.choice(TIMESTAMPS)
-    value = form.format(d="2023-08-22", t=f"20:{rng.randrange(60):02}:{rng.randrange(60):02}") if isinstance(form, str) else form
+    value = (
+        form.format(d="2023-08-22", t=f"20:{rng.randrange(60):02}:{rng.randrange(60):02}")
+        if isinstance(form, str)
+        else form
+    )
     key = "time" if rng.random() < 0.3 else "timestamp"
     e.pop("timestamp", None)
     e.pop("time", None)
@@ -205,7 +226,7 @@ def mut_retype(rng: random.Random, e: dict) -> str:
         try:
             new = rng.choice([float(old), int(float(old))])
         except ValueError:
-            new = rng.choice(ODD_VALUES + [old + " ✓", old.upper()])
+            new = rng.choice([*ODD_VALUES, old + " ✓", old.upper()])
     else:
         new = rng.choice(ODD_VALUES)
     parent[path[-1]] = new
@@ -213,7 +234,7 @@ def mut_retype(rng: random.Random, e: dict) -> str:
 
 
 def mut_rename(rng: random.Random, e: dict, names: list[str]) -> str:
-    e["name"] = rng.choice(names + ["edx.unknown.event", "edx.grades.problem.submitted", "page_close"])
+    e["name"] = rng.choice([*names, "edx.unknown.event", "edx.grades.problem.submitted", "page_close"])
     return f"name={e['name']}"
 
 
@@ -221,7 +242,15 @@ def mutate(rng: random.Random, event: dict, names: list[str]) -> tuple[str, list
     """One log line (text) and the labels of what was changed."""
     e = copy.deepcopy(event)
     labels: list[str] = []
-    steps = [(0.5, mut_user), (0.4, mut_course), (0.5, mut_timestamp), (0.3, mut_drop), (0.3, mut_drop), (0.4, mut_retype), (0.3, mut_retype)]
+    steps = [
+        (0.5, mut_user),
+        (0.4, mut_course),
+        (0.5, mut_timestamp),
+        (0.3, mut_drop),
+        (0.3, mut_drop),
+        (0.4, mut_retype),
+        (0.3, mut_retype),
+    ]
     for p, fn in steps:
         if rng.random() < p:
             labels.append(fn(rng, e))
@@ -300,7 +329,9 @@ def run_ours(lines: list[str], users: Path, courses: Path, all_events: bool) -> 
 
 
 def _status(record: dict) -> str:
-    return {"ok": "ok", "skipped": "skipped", "rejected": "rejected", "CRASH": "CRASH"}.get(record["status"], "rejected")
+    return {"ok": "ok", "skipped": "skipped", "rejected": "rejected", "CRASH": "CRASH"}.get(
+        record["status"], "rejected"
+    )
 
 
 def json_diffs(a: object, b: object, path: str = "$") -> list[str]:
@@ -315,7 +346,9 @@ def json_diffs(a: object, b: object, path: str = "$") -> list[str]:
                 out += json_diffs(a[key], b[key], f"{path}.{key}")
         return out
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        return [d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in json_diffs(x, y, f"{path}[{i}]")]
+        return [
+            d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in json_diffs(x, y, f"{path}[{i}]")
+        ]
     if json.dumps(a) != json.dumps(b):
         return [f"{path}: ours {json.dumps(a)[:100]} oracle {json.dumps(b)[:100]}"]
     return []
@@ -329,15 +362,19 @@ def compare(lines, labels, ours, oracle, show: int) -> int:
         name = str(want.get("event") or "(unparsable)")
         same = _status(want) == _status(got)
         if same and got["status"] == "ok":
-            same = json.dumps(got["statements"], sort_keys=True) == json.dumps(want["statements"], sort_keys=True)
+            same = json.dumps(got["statements"], sort_keys=True) == json.dumps(
+                want["statements"], sort_keys=True
+            )
         table[name]["identical" if same else "different"] += 1
         table[name]["ok"] += want["status"] == "ok"
         if not same and shown < show:
             shown += 1
             print(f"--- line {number} [{name}] {'; '.join(labels[number - 1])}")
             if _status(want) != _status(got):
-                print(f"    status: ours {got['status']} ({got.get('reason')}: {got.get('detail', '')[:120]})"
-                      f" oracle {want['status']} ({want.get('reason') or want.get('error', '')[:160]})")
+                print(
+                    f"    status: ours {got['status']} ({got.get('reason')}: {got.get('detail', '')[:120]})"
+                    f" oracle {want['status']} ({want.get('reason') or want.get('error', '')[:160]})"
+                )
             else:
                 for d in json_diffs(got["statements"], want["statements"])[:6]:
                     print("    " + d)
@@ -356,8 +393,29 @@ def check_keys(n: int, seed: int) -> int:
     from aspects_backfill.transform.keys import _canonical
 
     rng = random.Random(seed)
-    good = ["edX", "DemoX", "Demo_Course", "a", "b.c", "x-y", "~t", "é", "物理", "1", "r:2", "%41", "branch@draft",
-            "version@" + "a" * 24, "Version@" + "B" * 24, "ccx@1", "CCX@2", "ccx@١", "type@problem", "block@xyz", "block@a%b"]
+    good = [
+        "edX",
+        "DemoX",
+        "Demo_Course",
+        "a",
+        "b.c",
+        "x-y",
+        "~t",
+        "é",
+        "物理",
+        "1",
+        "r:2",
+        "%41",
+        "branch@draft",
+        "version@" + "a" * 24,
+        "Version@" + "B" * 24,
+        "ccx@1",
+        "CCX@2",
+        "ccx@١",
+        "type@problem",
+        "block@xyz",
+        "block@a%b",
+    ]
     odd = [":", " ", "\n", "/", "@", "+", "", "version@abc", "BRANCH@b", "type@", "block@"]
     spaces = ["course-v1", "ccx-v1", "library-v1", "slashes", "lib", "block-v1", "Course-v1", "", "i4x"]
 
@@ -376,8 +434,15 @@ def check_keys(n: int, seed: int) -> int:
         "for k in json.load(sys.stdin):\n    try: out[k]=str(CourseKey.from_string(k))\n"
         "    except Exception: out[k]=None\njson.dump(out,sys.stdout)\n"
     )
-    ref = json.loads(subprocess.run([str(ORACLE_PYTHON), "-c", probe], input=json.dumps(sorted(keys)),
-                                    capture_output=True, text=True, check=True).stdout)
+    ref = json.loads(
+        subprocess.run(
+            [str(ORACLE_PYTHON), "-c", probe],
+            input=json.dumps(sorted(keys)),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
     bad = [(k, v, _canonical(k)) for k, v in ref.items() if _canonical(k) != v]
     valid = sum(v is not None for v in ref.values())
     renamed = sum(v is not None and v != k for k, v in ref.items())
@@ -409,7 +474,9 @@ def main() -> int:
     oracle = run_oracle(log, Path(args.users), Path(args.courses), args.all_events)
     ours = run_ours(lines, Path(args.users), Path(args.courses), args.all_events)
     if args.keep:
-        (workdir / "ours.jsonl").write_text("\n".join(json.dumps({"line": k, **v}) for k, v in ours.items()) + "\n")
+        (workdir / "ours.jsonl").write_text(
+            "\n".join(json.dumps({"line": k, **v}) for k, v in ours.items()) + "\n"
+        )
         (workdir / "oracle.jsonl").write_text("\n".join(json.dumps(oracle[k]) for k in sorted(oracle)) + "\n")
     return 1 if compare(lines, labels, ours, oracle, args.show) else 0
 
