@@ -233,6 +233,31 @@ def mut_retype(rng: random.Random, e: dict) -> str:
     return f"retype:{'.'.join(map(str, path))}={new!r}"
 
 
+def mut_structure(rng: random.Random, e: dict) -> str:
+    """Swap a whole scope for another shape, or hide a key deeper (found depth-first by ERB)."""
+    kind = rng.choice(["scope", "nested", "nested", "both-times"])
+    if kind == "scope":
+        scope = rng.choice(["context", "event"])
+        e[scope] = rng.choice(["text", [1, 2], None, 7, {}, {"course_id": None}])
+        return f"{scope}={e[scope]!r}"
+    if kind == "both-times":
+        e["time"] = "2024-01-02T03:04:05.678Z"
+        return "time and timestamp"
+    key = rng.choice(["user_id", "username", "session", "timestamp", "course_id", "block_id", "id"])
+    value = rng.choice(
+        [3, "honor", 999, "s3ss10n", "2024-01-02T03:04:05Z", "course-v1:edX+DemoX+Demo_Course"]
+    )
+    holder = rng.choice(["context", "event"])
+    if isinstance(e.get(holder), dict):
+        e[holder].setdefault("module", {})
+        if isinstance(e[holder]["module"], dict):
+            e[holder]["module"][key] = value
+        if rng.random() < 0.5:
+            e[holder].pop(key, None)
+            e.pop(key, None)
+    return f"nested {holder}.module.{key}={value!r}"
+
+
 def mut_rename(rng: random.Random, e: dict, names: list[str]) -> str:
     e["name"] = rng.choice([*names, "edx.unknown.event", "edx.grades.problem.submitted", "page_close"])
     return f"name={e['name']}"
@@ -254,6 +279,8 @@ def mutate(rng: random.Random, event: dict, names: list[str]) -> tuple[str, list
     for p, fn in steps:
         if rng.random() < p:
             labels.append(fn(rng, e))
+    if rng.random() < 0.15:
+        labels.append(mut_structure(rng, e))
     if rng.random() < 0.05:
         labels.append(mut_rename(rng, e, names))
     if rng.random() < 0.1 and isinstance(e.get("context"), dict):
