@@ -58,6 +58,14 @@ def test_what_only_the_standard_library_accepts_still_parses() -> None:
     assert event["name"] == "\ufffd"
 
 
+def test_integers_beyond_64_bits_stay_exact() -> None:
+    # orjson would read these as floats (no error), so the exact ints must come from elsewhere
+    big, neg = 1180591620717411303424, -9223372036854775809
+    event = parse_line(b'{"event": "{\\"id\\": %d}", "name": "x", "n": %d}' % (big, neg))
+    assert event["data"]["id"] == big and isinstance(event["data"]["id"], int)
+    assert event["n"] == neg and isinstance(event["n"], int)
+
+
 def test_iter_lines_numbers_lines_and_cuts_overlong_ones() -> None:
     data = b"a\n" + b"x" * (MAX_LINE_BYTES + 10) + b"\nb\nc"
     lines = list(iter_lines(io.BytesIO(data)))

