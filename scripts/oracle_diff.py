@@ -145,7 +145,7 @@ def _dict_at(event: dict, key: str) -> dict | None:
 
 def mut_user(rng: random.Random, e: dict) -> str:
     value = rng.choice(USERS)
-    where = rng.choice(["context.user_id", "event.user_id", "username", "context.username"])
+    where = rng.choice(["context.user_id", "event.user_id", "username", "context.username", "event.username"])
     scope, _, key = where.rpartition(".")
     target = _dict_at(e, scope) if scope else e
     if target is None:
@@ -258,6 +258,28 @@ def mut_structure(rng: random.Random, e: dict) -> str:
     return f"nested {holder}.module.{key}={value!r}"
 
 
+def _retype_all(value: object, to_text: bool) -> object:
+    if isinstance(value, dict):
+        return {k: _retype_all(v, to_text) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_retype_all(v, to_text) for v in value]
+    if to_text and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    if not to_text and isinstance(value, str):
+        try:
+            return float(value) if "." in value else int(value)
+        except ValueError:
+            return value
+    return value
+
+
+def mut_retype_all(rng: random.Random, e: dict) -> str:
+    """Every number of the event data as text, or every numeric text as a number."""
+    to_text = rng.random() < 0.5
+    e["event"] = _retype_all(e.get("event"), to_text)
+    return "all numbers as text" if to_text else "all numeric text as numbers"
+
+
 def mut_rename(rng: random.Random, e: dict, names: list[str]) -> str:
     e["name"] = rng.choice([*names, "edx.unknown.event", "edx.grades.problem.submitted", "page_close"])
     return f"name={e['name']}"
@@ -281,6 +303,8 @@ def mutate(rng: random.Random, event: dict, names: list[str]) -> tuple[str, list
             labels.append(fn(rng, e))
     if rng.random() < 0.15:
         labels.append(mut_structure(rng, e))
+    if rng.random() < 0.1:
+        labels.append(mut_retype_all(rng, e))
     if rng.random() < 0.05:
         labels.append(mut_rename(rng, e, names))
     if rng.random() < 0.1 and isinstance(e.get("context"), dict):
@@ -325,17 +349,17 @@ def build_lines(n: int, seed: int, only: str | None = None) -> tuple[list[str], 
 # ---------------------------------------------------------------- running both sides
 
 
-def run_oracle(path: Path, users: Path, courses: Path, all_events: bool) -> dict[int, dict]:
-    cmd = [str(ORACLE), "--users", str(users), "--courses", str(courses), str(path)]
+def run_oracle(path: Path, users: Path, courses: Path, all_events: bool, root: str) -> dict[int, dict]:
+    cmd = [str(ORACLE), "--lms-root-url", root, "--users", str(users), "--courses", str(courses), str(path)]
     if all_events:
         cmd.insert(1, "--all-events")
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return {r["line"]: r for r in map(json.loads, out.splitlines())}
 
 
-def run_ours(lines: list[str], users: Path, courses: Path, all_events: bool) -> dict[int, dict]:
+def run_ours(lines: list[str], users: Path, courses: Path, all_events: bool, root: str) -> dict[int, dict]:
     ctx = Context(
-        lms_root_url="http://localhost:18000",
+        lms_root_url=root,
         transformer_version="event-routing-backends@1.1.1",
         actors=load_actors_csv(str(users)),
         courses=load_courses_csv(str(courses)),
@@ -485,6 +509,7 @@ def main() -> int:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--show", type=int, default=20, help="differences to print")
     p.add_argument("--all-events", action="store_true")
+    p.add_argument("--lms-root-url", default="http://localhost:18000")
     p.add_argument("--only", help="comma-separated parts of event names to limit the fixtures to")
     p.add_argument("--keep", help="write the generated log and both outputs to this directory")
     p.add_argument("--keys", type=int, metavar="N", help="instead: check N random course keys")
@@ -498,8 +523,8 @@ def main() -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / "input.log"
     log.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    oracle = run_oracle(log, Path(args.users), Path(args.courses), args.all_events)
-    ours = run_ours(lines, Path(args.users), Path(args.courses), args.all_events)
+    oracle = run_oracle(log, Path(args.users), Path(args.courses), args.all_events, args.lms_root_url)
+    ours = run_ours(lines, Path(args.users), Path(args.courses), args.all_events, args.lms_root_url)
     if args.keep:
         (workdir / "ours.jsonl").write_text(
             "\n".join(json.dumps({"line": k, **v}) for k, v in ours.items()) + "\n"
