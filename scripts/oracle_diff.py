@@ -10,6 +10,7 @@ keys, so an int where ERB writes a float counts as a difference.
 
     python scripts/oracle_diff.py -n 3000 [--seed 1] [--show 20] [--keep DIR]
     python scripts/oracle_diff.py --keys 30000     # course-key parsing against opaque-keys itself
+    python scripts/oracle_diff.py --timestamps 30000   # timestamps against tincan itself
 
 Needs ../shared (fixtures and oracle); nothing it writes is meant to be committed.
 """
@@ -503,6 +504,88 @@ def check_keys(n: int, seed: int) -> int:
     return len(bad)
 
 
+def check_timestamps(n: int, seed: int) -> int:
+    """Timestamps: ours against tincan's Statement(timestamp=...), run in the oracle's venv."""
+    from aspects_backfill.transform import Rejected
+    from aspects_backfill.transform.timestamps import normalise_timestamp
+
+    rng = random.Random(seed)
+
+    def num(width: int, top: int) -> str:
+        return (
+            f"{rng.randrange(top):0{width}d}"
+            if rng.random() < 0.95
+            else rng.choice(["", "9" * width, "٣" * width])
+        )
+
+    values: set = set()
+    for _ in range(n):
+        date = rng.choice(
+            [
+                f"{num(4, 10000)}-{num(2, 14)}-{num(2, 33)}",
+                f"{num(4, 3000)}{num(2, 13)}{num(2, 32)}",
+                f"{num(4, 3000)}-{num(3, 367)}",
+                f"{num(4, 3000)}-W{num(2, 54)}-{rng.randrange(9)}",
+            ]
+        )
+        time_ = rng.choice(
+            [
+                f"{num(2, 26)}:{num(2, 62)}:{num(2, 62)}",
+                f"{num(2, 25)}{num(2, 60)}{num(2, 60)}",
+                f"{num(2, 25)}:{num(2, 60)}",
+                f"{num(2, 25)}",
+            ]
+        )
+        frac = rng.choice(
+            ["", "", f".{num(rng.randint(1, 12), 10**12)[: rng.randint(1, 12)]}", f",{rng.randrange(1000)}"]
+        )
+        tz = rng.choice(
+            [
+                "Z",
+                "Z",
+                "+00:00",
+                "-00:00",
+                f"+{num(2, 26)}:{num(2, 62)}",
+                f"-{num(2, 25)}{num(2, 60)}",
+                f"+{num(2, 25)}",
+                "",
+                "z",
+                " Z",
+            ]
+        )
+        sep = rng.choice(["T", "T", "T", " ", "t"])
+        values.add(f"{date}{sep}{time_}{frac}{tz}")
+    values |= {1692735385, 1692735385.25, -1, 0.5, 10**12}
+    probe = (
+        "import json,sys\nfrom tincan import Statement\nout=[]\n"
+        "for v in json.load(sys.stdin):\n    try: out.append(Statement(timestamp=v).timestamp.isoformat())\n"
+        "    except Exception: out.append(None)\njson.dump(out,sys.stdout)\n"
+    )
+    ordered = sorted(values, key=str)
+    ref = json.loads(
+        subprocess.run(
+            [str(ORACLE_PYTHON), "-c", probe],
+            input=json.dumps(ordered),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    bad = []
+    for value, want in zip(ordered, ref, strict=True):
+        try:
+            got = normalise_timestamp(value)
+        except Rejected:
+            got = None
+        if got != want:
+            bad.append((value, want, got))
+    valid = sum(v is not None for v in ref)
+    print(f"{len(ordered)} timestamps, {valid} accepted by tincan, {len(bad)} different")
+    for value, want, got in bad[:20]:
+        print(f"  {value!r}: tincan {want!r}, ours {got!r}")
+    return len(bad)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("-n", type=int, default=2000, help="lines to generate")
@@ -513,11 +596,14 @@ def main() -> int:
     p.add_argument("--only", help="comma-separated parts of event names to limit the fixtures to")
     p.add_argument("--keep", help="write the generated log and both outputs to this directory")
     p.add_argument("--keys", type=int, metavar="N", help="instead: check N random course keys")
+    p.add_argument("--timestamps", type=int, metavar="N", help="instead: check N random timestamps")
     p.add_argument("--users", default=str(GOLDEN / "users.csv"))
     p.add_argument("--courses", default=str(GOLDEN / "courses.csv"))
     args = p.parse_args()
     if args.keys:
         return 1 if check_keys(args.keys, args.seed) else 0
+    if args.timestamps:
+        return 1 if check_timestamps(args.timestamps, args.seed) else 0
     lines, labels = build_lines(args.n, args.seed, args.only)
     workdir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="oracle-diff-"))
     workdir.mkdir(parents=True, exist_ok=True)
