@@ -605,7 +605,15 @@ def main() -> int:
     if args.timestamps:
         return 1 if check_timestamps(args.timestamps, args.seed) else 0
     lines, labels = build_lines(args.n, args.seed, args.only)
-    workdir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="oracle-diff-"))
+    if args.keep:
+        return run_and_compare(args, lines, labels, Path(args.keep))
+    with tempfile.TemporaryDirectory(prefix="oracle-diff-") as tmp:
+        return run_and_compare(args, lines, labels, Path(tmp))
+
+
+def run_and_compare(
+    args: argparse.Namespace, lines: list[str], labels: list[list[str]], workdir: Path
+) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / "input.log"
     log.write_text("\n".join(lines) + "\n", encoding="utf-8")
