@@ -108,5 +108,23 @@ def xapi(
     )
 
 
+@main.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option(
+    "--to",
+    "dest",
+    default=None,
+    help="ClickHouse destination: chdb:PATH (default chdb:./aspects-data) or clickhouse://USER@HOST:PORT.",
+)
+@click.option("--force", is_flag=True, help="Reload courses even when unchanged since their last load.")
+@click.option("--course-key", help="Load the (single) export under this course-v1 key instead of its own.")
+@click.option("--summary-json", "summary_path", help="Write the final summary as JSON to this file.")
+def courses(sources, dest, force, course_key, summary_path) -> None:
+    """Load course structure from Studio exports (.tar.gz or directories) into event_sink."""
+    from .courses.command import run_courses
+
+    run_courses(list(sources), dest, force=force, course_key=course_key, summary_path=summary_path)
+
+
 def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").lower() in ("1", "true", "yes")
