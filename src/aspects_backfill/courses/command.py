@@ -82,8 +82,9 @@ def load_one(ch, source: str, rows: CourseRows, force: bool) -> Outcome:
     before = stored(ch, rows.course_key)
     if not force and before.is_exactly(dump_id, len(rows.blocks)):
         return Outcome(source, "skipped", rows.course_key, len(rows.blocks), "unchanged since its last load")
-    replace_course(ch, rows, dump_id, next_dump_time(before.latest_dumped))
-    status = "replaced" if before.overviews or before.blocks else "loaded"
+    had_rows = bool(before.overviews or before.blocks)
+    replace_course(ch, rows, dump_id, next_dump_time(before.latest_dumped), had_rows)
+    status = "replaced" if had_rows else "loaded"
     reason = "forced" if force and status == "replaced" else ""
     return Outcome(source, status, rows.course_key, len(rows.blocks), reason)
 

@@ -100,10 +100,12 @@ def table_exists(ch: ClickHouse, name: str) -> bool:
     return bool(rows[0][0])
 
 
-def replace_course(ch: ClickHouse, rows: CourseRows, dump_id: uuid.UUID, dumped: str) -> None:
+def replace_course(ch: ClickHouse, rows: CourseRows, dump_id: uuid.UUID, dumped: str, had_rows: bool = True) -> None:
     """Insert the new copy, then delete every other copy of the course (never a gap)."""
     ch.insert(BLOCKS, rows.block_values(dump_id, dumped), BLOCK_COLUMNS)
     ch.insert(OVERVIEWS, rows.overview_values(dump_id, dumped), OVERVIEW_COLUMNS)
+    if not had_rows:
+        return
     params = {"key": rows.course_key, "dumped": dumped}
     stale = "course_key = {key:String} AND time_last_dumped != {dumped:String}"
     for table in (OVERVIEWS, BLOCKS):
