@@ -44,14 +44,26 @@ def main() -> None:
         all_rows = [build_rows(course, f"course-v1:Bench+C{i}+R1") for i in range(n_courses)]
         started = time.perf_counter()
         for rows in all_rows:
-            load.replace_course(ch, rows, load.content_dump_id(rows), load.next_dump_time(None), had_rows=False)
-        print(f"initial load: {n_courses} courses x {len(all_rows[0].blocks)} blocks in {time.perf_counter() - started:.2f}s")
+            load.replace_course(
+                ch, rows, load.content_dump_id(rows), load.next_dump_time(None), had_rows=False
+            )
+        print(
+            f"initial load: {n_courses} courses x {len(all_rows[0].blocks)} blocks in {time.perf_counter() - started:.2f}s"
+        )
         target = all_rows[0]
-        for name, replace in (("lightweight DELETE", load.replace_course), ("ALTER DELETE sync", alter_delete_replace)):
+        for name, replace in (
+            ("lightweight DELETE", load.replace_course),
+            ("ALTER DELETE sync", alter_delete_replace),
+        ):
             times = []
             for _ in range(repeats):
                 t0 = time.perf_counter()
-                replace(ch, target, load.content_dump_id(target), load.next_dump_time(load.stored(ch, target.course_key).latest_dumped))
+                replace(
+                    ch,
+                    target,
+                    load.content_dump_id(target),
+                    load.next_dump_time(load.stored(ch, target.course_key).latest_dumped),
+                )
                 times.append(time.perf_counter() - t0)
             state = load.stored(ch, target.course_key)
             print(

@@ -40,7 +40,9 @@ def load_aspects_schema(ch) -> None:
             statement = statement.strip().rstrip(";")
             if statement:
                 ch.command(
-                    statement.replace("user '<admin>' password '<admin_pw>' host 'localhost'", "user 'default'")
+                    statement.replace(
+                        "user '<admin>' password '<admin_pw>' host 'localhost'", "user 'default'"
+                    )
                 )
 
 

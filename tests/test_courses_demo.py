@@ -8,11 +8,11 @@ import tarfile
 from datetime import datetime
 
 import pytest
-from coursekit import DEMO_TGZ, PLUGIN_DUMP_FORMAT, load_aspects_schema, need
 
 from aspects_backfill.clickhouse import open_clickhouse
 from aspects_backfill.courses import load_course_names
 from aspects_backfill.courses.command import run_courses
+from coursekit import DEMO_TGZ, PLUGIN_DUMP_FORMAT, load_aspects_schema, need
 
 KEY = "course-v1:OpenedX+DemoX+DemoCourse"
 GRADED_SEQUENTIALS = 3
@@ -60,7 +60,8 @@ def query(path, sql):
 def test_one_row_per_published_block(demo_db):
     expected = published_block_count(DEMO_TGZ)
     [(blocks, locations, first, last)] = query(
-        demo_db, f"SELECT count(), uniqExact(location), min(order), max(order) FROM event_sink.course_blocks WHERE course_key = '{KEY}'"
+        demo_db,
+        f"SELECT count(), uniqExact(location), min(order), max(order) FROM event_sink.course_blocks WHERE course_key = '{KEY}'",
     )
     assert blocks == locations == expected == last and first == 1
     [(overviews,)] = query(demo_db, "SELECT count() FROM event_sink.course_overviews")
@@ -78,7 +79,9 @@ def test_hierarchy_numbers(demo_db):
     by_type = {}
     for t, s, ss, u, d, _ in rows:
         by_type.setdefault(t, []).append((s, ss, u, d))
-    assert len(by_type["chapter"]) == 6 and len(by_type["sequential"]) == 17 and len(by_type["vertical"]) == 58
+    assert (
+        len(by_type["chapter"]) == 6 and len(by_type["sequential"]) == 17 and len(by_type["vertical"]) == 58
+    )
     assert [s for s, *_ in by_type["chapter"]] == [1, 2, 3, 4, 5, 6]
     assert len({(s, ss) for s, ss, *_ in by_type["sequential"]}) == 17
     assert len({(s, ss, u) for s, ss, u, _ in by_type["vertical"]}) == 58
@@ -152,7 +155,8 @@ def test_formats_match_the_plugin(demo_db):
     assert json.dumps(json.loads(data)) == data  # default separators
     assert json.loads(data)["lowest_passing_grade"] == 0.5
     [(location, xblock_data, dumped_b)] = query(
-        demo_db, "SELECT location, xblock_data_json, time_last_dumped FROM event_sink.course_blocks WHERE order = 1"
+        demo_db,
+        "SELECT location, xblock_data_json, time_last_dumped FROM event_sink.course_blocks WHERE order = 1",
     )
     assert location == "block-v1:OpenedX+DemoX+DemoCourse+type@course+block@course"
     assert list(json.loads(xblock_data)) == [

@@ -60,7 +60,11 @@ def main(verbose: bool) -> None:
     help="The LMS root URL (actor homePage, every IRI). Env: LMS_ROOT_URL.",
 )
 @click.option("--actors", "actors_path", help="CSV user_id,username,external_user_id[,email].")
-@click.option("--courses", "courses_path", help="CSV course_key,display_name.")
+@click.option(
+    "--courses",
+    "courses_path",
+    help="CSV course_key,display_name (default: a ClickHouse --to's event_sink.course_overviews).",
+)
 @click.option("--transformer-version", help="transformer-version extension (default: this tool and version).")
 @click.option("--all-events", is_flag=True, help="Transform every event ERB has a transformer for.")
 @click.option("--events", "event_names", help="Only these event names (comma separated).")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import __version__
+from .courses import course_names_from_destination
 from .errors import UsageError
 from .identities import load_actors_csv, load_courses_csv
 from .pipeline import Runner, RunOptions
@@ -41,13 +42,13 @@ def build_context(args: XapiArgs) -> Context:
         raise UsageError("the LMS root URL is needed: pass --lms-root-url URL or set LMS_ROOT_URL")
     if not args.actors_path:
         raise UsageError("learner ids are needed: pass --actors users.csv")
-    if not args.courses_path:
-        raise UsageError("course names are needed: pass --courses courses.csv")
     return Context(
         lms_root_url=args.lms_root_url,
         transformer_version=args.transformer_version or default_transformer_version(),
         actors=load_actors_csv(args.actors_path),
-        courses=load_courses_csv(args.courses_path),
+        courses=load_courses_csv(args.courses_path)
+        if args.courses_path
+        else course_names_from_destination(args.dest),
     )
 
 

@@ -1,5 +1,5 @@
 """``aspects-backfill courses``: course metadata from Studio exports into event_sink tables."""
 
-from .load import load_course_names
+from .load import course_names_from_destination, load_course_names
 
-__all__ = ["load_course_names"]
+__all__ = ["course_names_from_destination", "load_course_names"]

@@ -74,10 +74,14 @@ class _Budget:
             raise UnsafeExport(f"{self.source}: refused: more than {MAX_TOTAL_BYTES} bytes in total")
         if will_read:
             if size > MAX_MEMBER_BYTES:
-                raise UnsafeExport(f"{self.source}: refused: {path} is {size} bytes (limit {MAX_MEMBER_BYTES})")
+                raise UnsafeExport(
+                    f"{self.source}: refused: {path} is {size} bytes (limit {MAX_MEMBER_BYTES})"
+                )
             self.read += size
             if self.read > MAX_READ_BYTES:
-                raise UnsafeExport(f"{self.source}: refused: more than {MAX_READ_BYTES} bytes of course files")
+                raise UnsafeExport(
+                    f"{self.source}: refused: more than {MAX_READ_BYTES} bytes of course files"
+                )
 
 
 def _skip_static(path: str) -> bool:

@@ -56,7 +56,9 @@ class CoursesSummary:
             json.dump(asdict(self), handle, indent=2)
 
 
-def read_sources(sources: list[str], course_key: str | None) -> tuple[list[tuple[str, CourseRows]], list[Outcome]]:
+def read_sources(
+    sources: list[str], course_key: str | None
+) -> tuple[list[tuple[str, CourseRows]], list[Outcome]]:
     """Parse every export; a bad one fails alone, and a course given twice loads once."""
     parsed: list[tuple[str, CourseRows]] = []
     failed: list[Outcome] = []

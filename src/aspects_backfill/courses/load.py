@@ -100,7 +100,9 @@ def table_exists(ch: ClickHouse, name: str) -> bool:
     return bool(rows[0][0])
 
 
-def replace_course(ch: ClickHouse, rows: CourseRows, dump_id: uuid.UUID, dumped: str, had_rows: bool = True) -> None:
+def replace_course(
+    ch: ClickHouse, rows: CourseRows, dump_id: uuid.UUID, dumped: str, had_rows: bool = True
+) -> None:
     """Insert the new copy, then delete every other copy of the course (never a gap)."""
     ch.insert(BLOCKS, rows.block_values(dump_id, dumped), BLOCK_COLUMNS)
     ch.insert(OVERVIEWS, rows.overview_values(dump_id, dumped), OVERVIEW_COLUMNS)
@@ -145,3 +147,24 @@ def load_course_names(ch: ClickHouse) -> dict[str, str]:
         "GROUP BY course_key"
     )
     return {key: name for key, name in rows}
+
+
+def course_names_from_destination(dest: str | None) -> dict[str, str]:
+    """The ``xapi`` course map when ``--courses`` is not given: the destination's overviews."""
+    from ..clickhouse.connection import is_clickhouse_dest, open_clickhouse
+    from ..errors import UsageError
+
+    if not dest or dest == "-" or not is_clickhouse_dest(dest):
+        raise UsageError(
+            "course names are needed: pass --courses courses.csv (or load courses into a ClickHouse --to)"
+        )
+    ch = open_clickhouse(dest)
+    try:
+        names = load_course_names(ch)
+    finally:
+        ch.close()
+    if not names:
+        raise UsageError(
+            f"{ch.where} has no course_overviews rows: run `aspects-backfill courses` first, or pass --courses"
+        )
+    return names

@@ -92,7 +92,9 @@ def parse_xml(export: Export, path: str) -> Element:
     try:
         return fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
-        raise OlxError(f"{export.source}: {path}: refused: {type(exc).__name__} (DTDs and entities are not allowed)") from exc
+        raise OlxError(
+            f"{export.source}: {path}: refused: {type(exc).__name__} (DTDs and entities are not allowed)"
+        ) from exc
     except ParseError as exc:
         raise OlxError(f"{export.source}: {path}: bad XML: {exc}") from exc
 
@@ -141,7 +143,12 @@ class _Loader:
         """edx-platform's make_name_unique: url_name, slug, name, display_name, else a hash."""
         tag = node.tag
         name = None
-        for key, cleaner in (("url_name", None), ("slug", None), ("name", clean_name), ("display_name", clean_name)):
+        for key, cleaner in (
+            ("url_name", None),
+            ("slug", None),
+            ("name", clean_name),
+            ("display_name", clean_name),
+        ):
             if key in node.attrib:
                 name = node.attrib[key]
                 name = cleaner(name) if cleaner else name
@@ -174,7 +181,10 @@ class _Loader:
         if is_pointer(node):
             def_path = f"{tag}/{node.attrib['url_name'].replace(':', '/')}.xml"
             if self.export.read(def_path) is None:
-                raise self.error(path, f'<{tag} url_name="{node.attrib["url_name"]}"> points to {def_path}, which is missing')
+                raise self.error(
+                    path,
+                    f'<{tag} url_name="{node.attrib["url_name"]}"> points to {def_path}, which is missing',
+                )
             definition = parse_xml(self.export, def_path)
             attrs = {**definition.attrib, **attrs}
         elif tag in CONTAINER_TYPES and "filename" in node.attrib:
@@ -201,7 +211,9 @@ def _course_pointer(export: Export) -> tuple[Element, str, str, str]:
     if root.tag != "course":
         raise OlxError(f"{export.source}: course.xml: the root element is <{root.tag}>, not <course>")
     run = root.get("url_name") or root.get("slug")
-    missing = [a for a, v in (("org", root.get("org")), ("course", root.get("course")), ("url_name", run)) if not v]
+    missing = [
+        a for a, v in (("org", root.get("org")), ("course", root.get("course")), ("url_name", run)) if not v
+    ]
     if missing:
         raise OlxError(f"{export.source}: course.xml: <course> lacks {', '.join(missing)}")
     return root, root.get("org", ""), root.get("course", ""), run or ""
@@ -228,7 +240,9 @@ def _detached(export: Export, run: str, tabs: list[dict[str, Any]]) -> tuple[lis
                         about[slug] = export.files[path].decode("utf-8", errors="replace")
                 key = (category, slug)
                 if key not in blocks:
-                    blocks[key] = Block(category, slug, _detached_settings(category, slug, tabs), path, detached=True)
+                    blocks[key] = Block(
+                        category, slug, _detached_settings(category, slug, tabs), path, detached=True
+                    )
     return list(blocks.values()), about
 
 

@@ -60,7 +60,9 @@ DISPLAY_NAME_DEFAULTS = {
 }
 # completion_mode class attributes of the built-in blocks; others have none ("").
 COMPLETION_MODES = {
-    **dict.fromkeys(("course", "chapter", "sequential", "vertical", "library_content", "split_test"), "aggregator"),
+    **dict.fromkeys(
+        ("course", "chapter", "sequential", "vertical", "library_content", "split_test"), "aggregator"
+    ),
     "video": "completable",
 }
 _ID = re.compile(r"^[\w\-~.:]+\Z", re.UNICODE)

@@ -50,7 +50,7 @@ def as_bool(value: Any, default: bool = False) -> bool:
 
 def as_int(value: Any) -> int | None:
     decoded = _decoded(value)
-    if decoded is None or decoded is _NO_VALUE and not str(value).strip():
+    if decoded is None or (decoded is _NO_VALUE and not str(value).strip()):
         return None
     try:
         return int(value if decoded is _NO_VALUE else decoded)
