@@ -109,7 +109,8 @@ def replace_course(
     if not had_rows:
         return
     params = {"key": rows.course_key, "dumped": dumped}
-    stale = "course_key = {key:String} AND time_last_dumped != {dumped:String}"
+    # Waits for the delete on any version (newer servers also wait by lightweight_deletes_sync).
+    stale = "course_key = {key:String} AND time_last_dumped != {dumped:String} SETTINGS mutations_sync = 2"
     for table in (OVERVIEWS, BLOCKS):
         ch.command(f"DELETE FROM {table} WHERE {stale}", params)
     if table_exists(ch, MOST_RECENT_BLOCKS):
