@@ -39,7 +39,7 @@ class CoursesSummary:
 
     def render(self) -> None:
         for o in self.outcomes:
-            what = f"{o.course_key} ({o.blocks} blocks)" if o.course_key else o.source
+            what = f"{o.course_key} ({o.blocks} blocks)" if o.status != "failed" else o.source
             detail = f": {o.reason}" if o.reason else ""
             click.echo(f"{o.status:8} {what}{detail}", err=True)
         click.echo(
@@ -71,7 +71,12 @@ def read_sources(
             continue
         if rows.course_key in seen:
             failed.append(
-                Outcome(source, "failed", rows.course_key, reason=f"same course as {seen[rows.course_key]}")
+                Outcome(
+                    source,
+                    "failed",
+                    rows.course_key,
+                    reason=f"{rows.course_key} is also in {seen[rows.course_key]}",
+                )
             )
             continue
         seen[rows.course_key] = source

@@ -134,7 +134,6 @@ class _Loader:
         self.export = export
         self.policy = policy
         self.used_names: dict[str, set[str]] = {}
-        self.seen_files: list[str] = []
 
     def error(self, path: str, message: str) -> OlxError:
         return OlxError(f"{self.export.source}: {path}: {message}")
