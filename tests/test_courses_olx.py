@@ -176,3 +176,19 @@ def test_entities_and_dtds_are_refused(tmp_path, payload):
     files = {**minimal_course(), "chapter/ch1.xml": payload}
     with pytest.raises(OlxError, match=r"chapter/ch1.xml: refused: DTDForbidden"):
         build_rows(parse_course(open_export(str(tar_export(tmp_path / "x.tar.gz", files)))))
+
+
+def test_course_without_name_and_policy_grading(tmp_path):
+    files = minimal_course(
+        **{
+            "course/2024.xml": '<course><chapter url_name="ch1"/></course>',
+            "policies/2024/policy.json": json.dumps(
+                {"course/2024": {"grading_policy": {"GRADE_CUTOFFS": {"P": 0.7}}}}
+            ),
+        }
+    )
+    rows = rows_of(tmp_path, files)
+    assert rows.overview["display_name"] == ""  # CourseOverview keeps the course's own (absent) name
+    assert rows.overview["course_start"] == "2030-01-01 00:00:00+00:00"  # xmodule's default start
+    assert rows.blocks[0]["display_name"] == "course"  # display_name_with_default of block "course"
+    assert json.loads(rows.overview["course_data_json"])["lowest_passing_grade"] == 0.7

@@ -57,6 +57,8 @@ DISPLAY_NAME_DEFAULTS = {
     "about": "overview",
     "static_tab": "Empty",
     "video": "Video",
+    "library_content": "Randomized Content Block",
+    "annotatable": "Annotation",
 }
 # completion_mode class attributes of the built-in blocks; others have none ("").
 COMPLETION_MODES = {
@@ -95,13 +97,13 @@ def split_course_key(key: str) -> tuple[str, str, str]:
     return match.group(1), match.group(2), match.group(3)
 
 
-def display_name(block: Block) -> str:
+def display_name(block: Block, block_id: str | None = None) -> str:
     """``display_name_with_default``: the setting, else the class default, else the id."""
     if "display_name" in block.settings:
         name = as_string(block.settings["display_name"])
     else:
         name = DISPLAY_NAME_DEFAULTS.get(block.block_type)
-    return block.block_id.replace("_", " ") if name is None else name
+    return (block_id or block.block_id).replace("_", " ") if name is None else name
 
 
 def _flatten(block: Block, inherited_graded: bool, out: list[tuple[Block, bool]]) -> None:
@@ -151,7 +153,7 @@ def build_block_rows(course: Course, org: str, course_part: str, run: str) -> li
             "org": org,
             "course_key": course_key,
             "location": location,
-            "display_name": display_name(block),
+            "display_name": display_name(block, block_id),
             "xblock_data_json": json.dumps(data),
             "order": order,
             "edited_on": edited_on,
@@ -159,9 +161,17 @@ def build_block_rows(course: Course, org: str, course_part: str, run: str) -> li
     return list(rows.values())
 
 
-def lowest_passing_grade(grading_policy: dict[str, Any]) -> float | None:
-    """min(GRADE_CUTOFFS) as CourseOverview stores it (2 decimals); None when there is none."""
-    cutoffs = grading_policy.get("GRADE_CUTOFFS", DEFAULT_GRADE_CUTOFFS)
+def lowest_passing_grade(course: Course) -> float | None:
+    """min(GRADE_CUTOFFS) as CourseOverview stores it (2 decimals); None when there is none.
+
+    The cutoffs come from the default, then policy.json's ``grading_policy``, then
+    ``grading_policy.json``, as CourseBlock.set_grading_policy merges them.
+    """
+    merged: dict[str, Any] = {"GRADE_CUTOFFS": DEFAULT_GRADE_CUTOFFS}
+    for layer in (course.root.settings.get("grading_policy"), course.grading_policy):
+        if isinstance(layer, dict):
+            merged.update(layer)
+    cutoffs = merged["GRADE_CUTOFFS"]
     try:
         lowest = min(float(v) for v in cutoffs.values())
         return float(Decimal(repr(lowest)).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN))
@@ -179,7 +189,7 @@ def build_overview(course: Course, org: str, course_key: str) -> dict[str, Any]:
     course_data = {
         "advertised_start": as_string(settings.get("advertised_start")),
         "announcement": _iso_or_none(as_date(settings.get("announcement"))),
-        "lowest_passing_grade": lowest_passing_grade(course.grading_policy),
+        "lowest_passing_grade": lowest_passing_grade(course),
         "invitation_only": as_bool(settings.get("invitation_only")),
         "max_student_enrollments_allowed": as_int(settings.get("max_student_enrollments_allowed")),
         "effort": course.about.get("effort"),
@@ -192,7 +202,8 @@ def build_overview(course: Course, org: str, course_key: str) -> dict[str, Any]:
     return {
         "org": org,
         "course_key": course_key,
-        "display_name": display_name(course.root),
+        # CourseOverview keeps the course's own display_name: none means empty, not a default.
+        "display_name": as_string(settings.get("display_name")) or "",
         "course_start": py_str(as_date(settings.get("start")) or DEFAULT_START),
         "course_end": py_str(as_date(settings.get("end"))) or "",
         "enrollment_start": drf_iso(as_date(settings.get("enrollment_start"))) or "",
