@@ -156,6 +156,13 @@ def test_unnamed_inline_blocks_get_stable_names(tmp_path):
             minimal_course('<sequential url_name="bad id"/>', **{"sequential/bad id.xml": "<sequential/>"}),
             "invalid block id",
         ),
+        (
+            minimal_course(
+                '<vertical url_name="loop"/>',
+                **{"vertical/loop.xml": '<vertical><vertical url_name="loop"/></vertical>'},
+            ),
+            "more than 100 levels deep",
+        ),
     ],
 )
 def test_malformed_olx_names_the_file(tmp_path, files, message):
