@@ -62,10 +62,10 @@ def main() -> None:
                     ch,
                     target,
                     load.content_dump_id(target),
-                    load.next_dump_time(load.stored(ch, target.course_key).latest_dumped),
+                    load.next_dump_time(load.stored(ch, target.org, target.course_key).latest_dumped),
                 )
                 times.append(time.perf_counter() - t0)
-            state = load.stored(ch, target.course_key)
+            state = load.stored(ch, target.org, target.course_key)
             print(
                 f"{name:20} median {statistics.median(times) * 1000:7.1f} ms over {repeats} replaces; "
                 f"afterwards {state.overviews} overview, {state.blocks} blocks"

@@ -86,7 +86,7 @@ def read_sources(
 
 def load_one(ch, source: str, rows: CourseRows, force: bool) -> Outcome:
     dump_id = content_dump_id(rows)
-    before = stored(ch, rows.course_key)
+    before = stored(ch, rows.org, rows.course_key)
     if not force and before.is_exactly(dump_id, len(rows.blocks)):
         return Outcome(source, "skipped", rows.course_key, len(rows.blocks), "unchanged since its last load")
     had_rows = bool(before.overviews or before.blocks)

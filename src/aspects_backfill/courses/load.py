@@ -62,16 +62,17 @@ class Stored:
         )
 
 
-def stored(ch: ClickHouse, course_key: str) -> Stored:
-    params = {"key": course_key}
+def stored(ch: ClickHouse, org: str, course_key: str) -> Stored:
+    """Counts for one course (org first: both tables are sorted by org, course_key)."""
+    params = {"org": org, "key": course_key}
     (ov,) = ch.query(
         f"SELECT count(), groupUniqArray(toString(dump_id)), max(time_last_dumped) FROM {OVERVIEWS} "
-        "WHERE course_key = {key:String}",
+        "WHERE org = {org:String} AND course_key = {key:String}",
         params,
     )
     (bl,) = ch.query(
         f"SELECT count(), uniqExact(location), groupUniqArray(toString(dump_id)), max(time_last_dumped) "
-        f"FROM {BLOCKS} WHERE course_key = {{key:String}}",
+        f"FROM {BLOCKS} WHERE org = {{org:String}} AND course_key = {{key:String}}",
         params,
     )
     latest = max((t for t in (ov[2], bl[3]) if t), default=None)
@@ -108,11 +109,11 @@ def replace_course(
     ch.insert(OVERVIEWS, rows.overview_values(dump_id, dumped), OVERVIEW_COLUMNS)
     if not had_rows:
         return
-    params = {"key": rows.course_key, "dumped": dumped}
+    params = {"org": rows.org, "key": rows.course_key, "dumped": dumped}
     # Waits for the delete on any version (newer servers also wait by lightweight_deletes_sync).
     stale = "course_key = {key:String} AND time_last_dumped != {dumped:String} SETTINGS mutations_sync = 2"
     for table in (OVERVIEWS, BLOCKS):
-        ch.command(f"DELETE FROM {table} WHERE {stale}", params)
+        ch.command(f"DELETE FROM {table} WHERE org = {{org:String}} AND {stale}", params)
     if table_exists(ch, MOST_RECENT_BLOCKS):
         ch.command(f"DELETE FROM {MOST_RECENT_BLOCKS} WHERE {stale}", params)
 
