@@ -71,6 +71,11 @@ def four_ways(line: Event) -> list[str]:
 # ---------------------------------------------------------------- helpers over a line
 
 
+def pick(rng: random.Random, values: list):
+    """A random choice, copied: the value lists must not be shared between lines."""
+    return copy.deepcopy(rng.choice(values))
+
+
 def payload(line: Event) -> dict:
     ev = line.get("event")
     if not isinstance(ev, dict):
@@ -125,23 +130,24 @@ ODD_VALUES = [
 
 
 def user_id(line, rng):
-    ctx(line)["user_id"] = rng.choice([6, "19", 42, 999, None, "", "abc", 3.0, "8"])
+    ctx(line)["user_id"] = pick(rng, [6, "19", 42, 999, None, "", "abc", 3.0, "8"])
 
 
 def username(line, rng):
     ctx(line).pop("user_id", None)
-    value = rng.choice(["audit", "zoë_ünicode", "nobody", "", None, "staff", 19])
+    value = pick(rng, ["audit", "zoë_ünicode", "nobody", "", None, "staff", 19])
     target = line if rng.random() < 0.5 else ctx(line)
     target["username"] = value
     (ctx(line) if target is line else line).pop("username", None)
 
 
 def data_user(line, rng):
-    payload(line)[rng.choice(["user_id", "username"])] = rng.choice([19, "6", "audit", "nobody", None, ""])
+    payload(line)[pick(rng, ["user_id", "username"])] = pick(rng, [19, "6", "audit", "nobody", None, ""])
 
 
 def course(line, rng):
-    ctx(line)["course_id"] = rng.choice(
+    ctx(line)["course_id"] = pick(
+        rng,
         [
             "ccx-v1:edX+DemoX+Demo_Course+ccx@1",
             "edX/Open_DemoX/edx_demo_course",
@@ -153,7 +159,7 @@ def course(line, rng):
             "",
             None,
             123,
-        ]
+        ],
     )
 
 
@@ -162,7 +168,8 @@ def no_course(line, rng):
 
 
 def timestamp(line, rng):
-    value = rng.choice(
+    value = pick(
+        rng,
         [
             "2023-05-01T10:00:00Z",
             "2023-05-01T10:00:00.123Z",
@@ -174,7 +181,7 @@ def timestamp(line, rng):
             "garbage",
             1683000000,
             None,
-        ]
+        ],
     )
     line.pop("time", None)
     line["timestamp" if rng.random() < 0.7 else "time"] = value
@@ -186,7 +193,7 @@ def time_only(line, rng):
 
 
 def session(line, rng):
-    value = rng.choice([None, "", "sëssion-✓", 12345, "abc"])
+    value = pick(rng, [None, "", "sëssion-✓", 12345, "abc"])
     line.pop("session", None)
     ctx(line)["session"] = value
 
@@ -200,30 +207,30 @@ def stale_data(line, rng):
 
 
 def source(line, rng):
-    where = rng.choice(["top", "context", "both"])
-    value = rng.choice(["browser", "server", None, "mobile"])
+    where = pick(rng, ["top", "context", "both"])
+    value = pick(rng, ["browser", "server", None, "mobile"])
     if where in ("top", "both"):
         line["event_source"] = value
     if where in ("context", "both"):
-        ctx(line)["event_source"] = rng.choice(["browser", "server"])
+        ctx(line)["event_source"] = pick(rng, ["browser", "server"])
 
 
 def drop_leaf(line, rng):
     paths = list(leaves(payload(line)))
     if paths:
-        set_path(payload(line), rng.choice(paths), None, delete=True)
+        set_path(payload(line), pick(rng, paths), None, delete=True)
 
 
 def odd_leaf(line, rng):
     paths = list(leaves(payload(line)))
     if paths:
-        set_path(payload(line), rng.choice(paths), rng.choice(ODD_VALUES))
+        set_path(payload(line), pick(rng, paths), pick(rng, ODD_VALUES))
 
 
 def odd_context_leaf(line, rng):
     paths = [p for p in leaves(ctx(line)) if p[0] not in ("user_id", "username")]
     if paths:
-        set_path(ctx(line), rng.choice(paths), rng.choice(ODD_VALUES))
+        set_path(ctx(line), pick(rng, paths), pick(rng, ODD_VALUES))
 
 
 LOOKED_UP = [
@@ -259,8 +266,8 @@ def inject(line, rng):
         homes.append(line["event"])
         homes.extend(v for v in line["event"].values() if isinstance(v, dict))
     home = rng.choice(homes)
-    value = rng.choice([*ODD_VALUES, "browser", "correct", "choiceresponse", {"x_1": {"answer": "a"}}])
-    home[rng.choice(LOOKED_UP)] = value
+    value = pick(rng, [*ODD_VALUES, "browser", "correct", "choiceresponse", {"x_1": {"answer": "a"}}])
+    home[pick(rng, LOOKED_UP)] = value
 
 
 def shuffle(line, rng):
@@ -274,8 +281,8 @@ def shuffle(line, rng):
 def big_numbers(line, rng):
     paths = [p for p in leaves(payload(line)) if not isinstance(_get(payload(line), p), dict)]
     if paths:
-        value = rng.choice([12345678901234567890, 1e16, -0.0, 1.0, 0.1 + 0.2, 10**-7, 3])
-        set_path(payload(line), rng.choice(paths), value)
+        value = pick(rng, [12345678901234567890, 1e16, -0.0, 1.0, 0.1 + 0.2, 10**-7, 3])
+        set_path(payload(line), pick(rng, paths), value)
 
 
 def _get(obj, path):
@@ -335,16 +342,16 @@ RESPONSE_TYPES = [
 
 def submissions(line, rng):
     """A submission map with 0..5 questions, unicode and list answers, odd response types."""
-    n = rng.choice([0, 1, 1, 2, 3, 5])
+    n = pick(rng, [0, 1, 1, 2, 3, 5])
     block = "a0effb954cca4759994f1ac9e9434bf4"
     subs = {}
     for i in range(n):
         sub = {
-            "question": rng.choice(["What colour is the sea?", "Quelle est la réponse ? 物理", "", "Q"]),
-            "answer": rng.choice(ANSWERS),
-            "response_type": rng.choice(RESPONSE_TYPES),
+            "question": pick(rng, ["What colour is the sea?", "Quelle est la réponse ? 物理", "", "Q"]),
+            "answer": pick(rng, ANSWERS),
+            "response_type": pick(rng, RESPONSE_TYPES),
             "input_type": "optioninput",
-            "correct": rng.choice([True, False, None, "yes", 0]),
+            "correct": pick(rng, [True, False, None, "yes", 0]),
             "variant": "",
             "group_label": "",
         }
@@ -357,32 +364,33 @@ def submissions(line, rng):
 
 def grades(line, rng):
     ev = payload(line)
-    ev["grade"] = rng.choice([0, 1, 2, 2.5, None, "1", -1])
-    ev["max_grade"] = rng.choice([0, 1, 3, 4.0, None, "3", -2])
+    ev["grade"] = pick(rng, [0, 1, 2, 2.5, None, "1", -1])
+    ev["max_grade"] = pick(rng, [0, 1, 3, 4.0, None, "3", -2])
 
 
 def answers(line, rng):
-    payload(line)["answers"] = rng.choice([{"a_2_1": "x"}, ["x", "ü"], "ü", None, {}, 7])
+    payload(line)["answers"] = pick(rng, [{"a_2_1": "x"}, ["x", "ü"], "ü", None, {}, 7])
     payload(line).pop("submission", None) if rng.random() < 0.5 else None
 
 
 def success(line, rng):
-    payload(line)["success"] = rng.choice(["correct", "incorrect", None, True, "partially-correct"])
+    payload(line)["success"] = pick(rng, ["correct", "incorrect", None, True, "partially-correct"])
 
 
 def attempts(line, rng):
-    payload(line)["attempts"] = rng.choice([0, 1, 7, "3", None, 2.0])
+    payload(line)["attempts"] = pick(rng, [0, 1, 7, "3", None, 2.0])
 
 
 def display_name(line, rng):
     module = ctx(line).setdefault("module", {})
     if isinstance(module, dict):
-        module["display_name"] = rng.choice(["Vraie ou fausse ✓", "", None, 5, "Checkboxes"])
+        module["display_name"] = pick(rng, ["Vraie ou fausse ✓", "", None, 5, "Checkboxes"])
 
 
 def problem_id(line, rng):
     ev = payload(line)
-    value = rng.choice(
+    value = pick(
+        rng,
         [
             "block-v1:edX+DemoX+Demo_Course+type@problem+block@ffee00112233",
             "no-at-sign",
@@ -390,7 +398,7 @@ def problem_id(line, rng):
             None,
             17,
             "block-v1:Org.X+Phys-101+2024_T1+type@problem+block@ü",
-        ]
+        ],
     )
     if rng.random() < 0.3:
         ev.pop("problem_id", None)
@@ -400,7 +408,8 @@ def problem_id(line, rng):
 
 
 def referer(line, rng):
-    value = rng.choice(
+    value = pick(
+        rng,
         [
             "http://localhost:18000/courses/x/courseware/?activate_block_id=block-v1%3AedX%2BDemoX%2BDemo_Course%2Btype%40problem%2Bblock%40abc",
             "http://localhost:18000/xblock/block-v1:edX+DemoX+Demo_Course+type@vertical+block@e36?view=student_view",
@@ -408,7 +417,7 @@ def referer(line, rng):
             "not a url at all",
             None,
             "",
-        ]
+        ],
     )
     line.pop("referer", None)
     ctx(line)["referer"] = value
@@ -418,7 +427,8 @@ def browser(line, rng):
     """A browser problem_check: its event is the submitted form, a plain string."""
     ctx(line)["event_source"] = "browser"
     line.pop("event_source", None)
-    line["event"] = rng.choice(
+    line["event"] = pick(
+        rng,
         [
             "input_3fc5461f86764ad7bdbdf6cbdde61e66_2_1%5B%5D=choice_0",
             "input_ünï_2_1=ü",
@@ -427,21 +437,21 @@ def browser(line, rng):
             "123",
             '{"problem_id": "block-v1:edX+DemoX+Demo_Course+type@problem+block@p1"}',
             {"answers": {"x": 1}},
-        ]
+        ],
     )
 
 
 def hint(line, rng):
     ev = payload(line)
-    ev["hint_index"] = rng.choice([0, 1, "2", None, 1.5, [1]])
+    ev["hint_index"] = pick(rng, [0, 1, "2", None, 1.5, [1]])
     if rng.random() < 0.3:
-        ev["module_id"] = rng.choice([None, "block-v1:edX+DemoX+Demo_Course+type@problem+block@ü", 5])
+        ev["module_id"] = pick(rng, [None, "block-v1:edX+DemoX+Demo_Course+type@problem+block@ü", 5])
 
 
 def weighted(line, rng):
     ev = payload(line)
     for key in ("weighted_earned", "weighted_possible"):
-        choice = rng.choice([0, 1, 2, 0.5, None, "1", "missing"])
+        choice = pick(rng, [0, 1, 2, 0.5, None, "1", "missing"])
         if choice == "missing":
             ev.pop(key, None)
         else:
@@ -455,17 +465,18 @@ PROBLEM_CHECK_ONLY: list[Mutation] = [browser, source]
 
 
 def forum_title(line, rng):
-    payload(line)["title"] = rng.choice(["Ünïcødé thread ✓", "", None, 42, ["t"], "Plain"])
+    payload(line)["title"] = pick(rng, ["Ünïcødé thread ✓", "", None, 42, ["t"], "Plain"])
 
 
 def forum_id(line, rng):
     ev = payload(line)
-    ev["id"] = rng.choice(["64abcdfee68f35002fd013c6", "ü-42", 42, None, ""])
+    ev["id"] = pick(rng, ["64abcdfee68f35002fd013c6", "ü-42", 42, None, ""])
 
 
 def forum_path(line, rng):
     pid = payload(line).get("id", "x")
-    ctx(line)["path"] = rng.choice(
+    ctx(line)["path"] = pick(
+        rng,
         [
             f"/api/discussion/v1/threads/{pid}/",
             f"/api/discussion/v1/comments/{pid}",
@@ -475,19 +486,19 @@ def forum_path(line, rng):
             None,
             7,
             f"/courses/x/discussion/{pid}/{pid}/",
-        ]
+        ],
     )
 
 
 def forum_discussion(line, rng):
-    payload(line)["discussion"] = rng.choice(
-        [{"id": "64d1df0887e82a002b35a6f7"}, {"id": ""}, {"id": 0}, {}, None, "d"]
+    payload(line)["discussion"] = pick(
+        rng, [{"id": "64d1df0887e82a002b35a6f7"}, {"id": ""}, {"id": 0}, {}, None, "d"]
     )
 
 
 def forum_mode(line, rng):
     ev = payload(line)
-    ev[rng.choice(["thread_type", "vote_value"])] = rng.choice(["question", "up", "down", None, 3, ""])
+    ev[pick(rng, ["thread_type", "vote_value"])] = pick(rng, ["question", "up", "down", None, 3, ""])
 
 
 FORUM: list[Mutation] = [forum_title, forum_id, forum_path, forum_discussion, forum_mode]
@@ -495,7 +506,8 @@ FORUM: list[Mutation] = [forum_title, forum_id, forum_path, forum_discussion, fo
 
 def exam_field(line, rng):
     ev = payload(line)
-    key = rng.choice(
+    key = pick(
+        rng,
         [
             "exam_name",
             "exam_content_id",
@@ -505,12 +517,12 @@ def exam_field(line, rng):
             "attempt_event_elapsed_time_secs",
             "attempt_id",
             "attempt_code",
-        ]
+        ],
     )
     if rng.random() < 0.25:
         ev.pop(key, None)
     else:
-        ev[key] = rng.choice(["Examen final ✓", "", None, 0, 90, 12.5, "45", False, {"a": None}])
+        ev[key] = pick(rng, ["Examen final ✓", "", None, 0, 90, 12.5, "45", False, {"a": None}])
 
 
 EXAM: list[Mutation] = [exam_field]
@@ -701,7 +713,7 @@ def random_lines(count: int, seed: int) -> list[str]:
     bases = load_fixtures()
     out = []
     for _ in range(count):
-        _, base = rng.choice(bases)
+        _, base = pick(rng, bases)
         line = copy.deepcopy(base)
         for mutate in rng.sample(mutations_for(base["name"]), k=rng.randint(1, 4)):
             mutate(line, rng)

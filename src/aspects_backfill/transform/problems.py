@@ -14,7 +14,19 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from . import vocab
-from .common import Context, Event, Statement, actor, base_context, build, get, iri, verb
+from .common import (
+    Context,
+    Event,
+    Statement,
+    actor,
+    base_context,
+    build,
+    get,
+    iri,
+    raw_timestamp,
+    statement_id,
+    verb,
+)
 from .errors import Rejected
 from .objects import activity, activity_id, lang_map, score
 from .video import block_version
@@ -82,87 +94,100 @@ def _interaction_type(response_type: Any) -> str:
 # ---------------------------------------------------------------- problem_check
 
 
-def _first_submission(event: Event) -> Any:
-    """The first submitted answer that names its response type (the parent's question)."""
-    submissions = get(event, "data.submission")
-    if submissions:
-        for key in submissions:
-            candidate = submissions[key]
-            # not .get(): ERB's ``in`` test also accepts (and skips) strings and lists
-            if "response_type" in candidate and candidate["response_type"]:  # noqa: RUF019
-                return candidate
-    return None
+class _Check:
+    """What a ``problem_check`` statement and its children read from the event, looked up once.
 
+    The lookups run in ERB's order, so a line with several faults is refused for the first
+    one ERB meets.
+    """
 
-def _child_ids(event: Event) -> list:
-    submissions = get(event, "submission") or {}
-    keys = submissions.keys()
-    return list(keys) if len(keys) > 1 else []
+    __slots__ = (
+        "attempts", "browser_object", "browser_result", "children", "ctx", "data",
+        "display_name", "event", "grade", "interaction", "max_grade", "problem_id",
+        "referer", "submissions", "success",
+    )  # fmt: skip
 
+    def __init__(self, event: Event, ctx: Context) -> None:
+        self.event, self.ctx = event, ctx
+        self.problem_id = _problem_id(event)
+        self.submissions = get(event, "submission") or {}
+        keys = self.submissions.keys()
+        self.children = list(keys) if len(keys) > 1 else []
+        self.attempts = get(event, "data.attempts")
+        self.interaction = _interaction_type(get(event, "response_type"))
+        self.display_name = get(event, "display_name")
+        self.browser_object = (get(event, "context.event_source") or get(event, "event_source")) == "browser"
+        self.referer = get(event, "referer") or get(event, "context.referer", True)
+        self.browser_result = _is_browser(event)
+        self.data = get(event, "data")
+        self.success = get(event, "success") == "correct"
+        self.max_grade, self.grade = get(event, "max_grade"), get(event, "grade")
 
-def _check_definition(event: Event, submission: Any, grouped: bool) -> dict:
-    definition: dict[str, Any] = {"type": vocab.ACTIVITY_INTERACTION}
-    attempts = get(event, "data.attempts")
-    if attempts:
-        definition["extensions"] = {vocab.EXT_ATTEMPT_ID: attempts}
-    interaction = _interaction_type(get(event, "response_type"))
-    display_name = get(event, "display_name")
-    if submission:
-        interaction = _INTERACTION_TYPES.get(submission.get("response_type"), _OTHER)
-        definition["description"] = lang_map(vocab.EN_US, submission["question"])
-    elif display_name:
-        definition["name"] = lang_map(vocab.EN_US, display_name)
-    definition["interactionType"] = _OTHER if grouped else interaction
-    return definition
-
-
-def _browser_block_id(event: Event, referer: Any) -> str | None:
-    """The problem's block from the referer's ``activate_block_id``, else from ``input_<id>_…``."""
-    query = parse_qs(urlparse(referer).query)
-    found = query.get("activate_block_id")
-    if found and found[0]:
-        return found[0]
-    data, course_id = get(event, "data"), get(event, "context.course_id")
-    if data is None or course_id is None:
+    def first_submission(self) -> Any:
+        """The first submitted answer that names its response type (the parent's question)."""
+        submissions = get(self.event, "data.submission")
+        if submissions:
+            for key in submissions:
+                candidate = submissions[key]
+                # not .get(): ERB's ``in`` test also accepts (and skips) strings and lists
+                if "response_type" in candidate and candidate["response_type"]:  # noqa: RUF019
+                    return candidate
         return None
-    parts, course_parts = data.split("_"), course_id.split(":")
-    if len(parts) > 1 and len(course_parts) > 1:
-        return f"{block_version(course_id)}:{course_parts[1]}+type@problem+block@{parts[1]}"
-    return None
 
+    def definition(self, submission: Any, grouped: bool) -> dict:
+        definition: dict[str, Any] = {"type": vocab.ACTIVITY_INTERACTION}
+        if self.attempts:
+            definition["extensions"] = {vocab.EXT_ATTEMPT_ID: self.attempts}
+        interaction = self.interaction
+        if submission:
+            interaction = _INTERACTION_TYPES.get(submission.get("response_type"), _OTHER)
+            definition["description"] = lang_map(vocab.EN_US, submission["question"])
+        elif self.display_name:
+            definition["name"] = lang_map(vocab.EN_US, self.display_name)
+        definition["interactionType"] = _OTHER if grouped else interaction
+        return definition
 
-def _check_object(ctx: Context, event: Event, object_id: Any, definition: dict, group: bool = False) -> dict:
-    object_id = activity_id(object_id)
-    source = get(event, "context.event_source") or get(event, "event_source")
-    referer = get(event, "referer") or get(event, "context.referer", True)
-    if source == "browser":
-        object_id = iri(ctx, "xblock", _browser_block_id(event, referer))
-    elif object_id:
-        object_id = iri(ctx, "xblock", object_id)
-    return activity(object_id, definition, "GroupActivity" if group else "Activity")
+    def object(self, object_id: Any, definition: dict, group: bool = False) -> dict:
+        object_id = activity_id(object_id)
+        if self.browser_object:
+            object_id = iri(self.ctx, "xblock", self.browser_block_id())
+        elif object_id:
+            object_id = iri(self.ctx, "xblock", object_id)
+        return activity(object_id, definition, "GroupActivity" if group else "Activity")
 
+    def browser_block_id(self) -> str | None:
+        """The block from the referer's ``activate_block_id``, else from the ``input_<id>_…`` data."""
+        query = parse_qs(urlparse(self.referer).query)
+        found = query.get("activate_block_id")
+        if found and found[0]:
+            return found[0]
+        data, course_id = self.data, get(self.event, "context.course_id")
+        if data is None or course_id is None:
+            return None
+        parts, course_parts = data.split("_"), course_id.split(":")
+        if len(parts) > 1 and len(course_parts) > 1:
+            return f"{block_version(course_id)}:{course_parts[1]}+type@problem+block@{parts[1]}"
+        return None
 
-def _check_result(event: Event, submission: Any) -> tuple[dict | None, bool]:
-    """The result, and whether its response had to be JSON-encoded (it was a list)."""
-    if _is_browser(event):
-        return None, False
-    data = get(event, "data")
-    if data is None:
-        data = {}
-    if submission:
-        response, correct = submission["answer"], submission.get("correct")
-    else:
-        response, correct = data.get("answers"), get(event, "success") == "correct"
-    max_grade, grade = get(event, "max_grade"), get(event, "grade")
-    scaled = None
-    if max_grade is not None and grade is not None:
-        scaled = grade / max_grade if max_grade > 0 else 0
-    result: dict[str, Any] = {"score": score(0, max_grade, grade, scaled)}
-    if correct is not None:
-        result["success"] = bool(correct)
-    is_list = isinstance(response, list)
-    _set_response(result, response, is_list)
-    return result, is_list
+    def result(self, submission: Any) -> tuple[dict | None, bool]:
+        """The result, and whether its response had to be JSON-encoded (it was a list)."""
+        if self.browser_result:
+            return None, False
+        if submission:
+            response, correct = submission["answer"], submission.get("correct")
+        else:
+            data = {} if self.data is None else self.data
+            response, correct = data.get("answers"), self.success
+        max_grade, grade = self.max_grade, self.grade
+        scaled = None
+        if max_grade is not None and grade is not None:
+            scaled = grade / max_grade if max_grade > 0 else 0
+        result: dict[str, Any] = {"score": score(0, max_grade, grade, scaled)}
+        if correct is not None:
+            result["success"] = bool(correct)
+        is_list = isinstance(response, list)
+        _set_response(result, response, is_list)
+        return result, is_list
 
 
 def _set_response(result: dict, response: Any, json_encoded: bool) -> None:
@@ -177,46 +202,59 @@ def _set_response(result: dict, response: Any, json_encoded: bool) -> None:
         result.pop("response", None)
 
 
-def _start(event: Event, ctx: Context) -> tuple[dict, dict]:
-    """The verb and the context, checked in ERB's order (user, course) before anything else."""
+def _start(event: Event, ctx: Context) -> tuple[dict, str, dict]:
+    """Verb, actor JSON and context, checked in ERB's order (user, course) before the rest."""
     verb_dict = _verb(event)
-    actor(event, ctx)
-    return verb_dict, base_context(event, ctx)
+    _, actor_json = actor(event, ctx)
+    return verb_dict, actor_json, base_context(event, ctx)
 
 
 def problem_check(event: Event, ctx: Context) -> list[Statement]:
-    verb_dict, context = _start(event, ctx)
-    problem_id = _problem_id(event)
-    children = _child_ids(event)
-    submission = _first_submission(event)
-    definition = _check_definition(event, submission, bool(children))
-    obj = _check_object(ctx, event, problem_id, definition, bool(children))
-    result, _ = _check_result(event, submission)
+    verb_dict, actor_json, context = _start(event, ctx)
+    check = _Check(event, ctx)
+    grouped = bool(check.children)
+    submission = check.first_submission()
+    obj = check.object(check.problem_id, check.definition(submission, grouped), grouped)
+    result, _ = check.result(submission)
     parent = build(event, ctx, verb_dict, obj, context, result)
-    if not children:
+    if not grouped:
         return [parent]
     activities = context.get("contextActivities")
     if not activities:
         raise Rejected("missing field", "a multi-question problem_check without context.course_id")
-    return [parent, *(_child(event, ctx, verb_dict, parent, activities["parent"], c) for c in children)]
+    shared = (parent, verb_dict, actor_json, activities["parent"])
+    return [parent, *(_child(check, shared, child_id) for child_id in check.children)]
 
 
-def _child(
-    event: Event, ctx: Context, verb_dict: dict, parent: Statement, course: list, child_id: str
-) -> Statement:
-    """One question of a multi-question problem: its own id, object and response, no score."""
-    submission = (get(event, "submission") or {}).get(child_id)
-    parent_id = _problem_id(event) or ""
-    child_object_id = "@".join([*parent_id.split("@")[:-1], child_id])
-    obj = _check_object(ctx, event, child_object_id, _check_definition(event, submission, False))
-    result, json_encoded = _check_result(event, submission)
+def _child(check: _Check, shared: tuple, child_id: str) -> Statement:
+    """One question of a multi-question problem: its own id, object and response, no score.
+
+    It shares the parent's actor, verb and timestamp; its id adds the question's id.
+    """
+    parent, verb_dict, actor_json, course = shared
+    submission = check.submissions.get(child_id)
+    object_id = "@".join([*(check.problem_id or "").split("@")[:-1], child_id])
+    obj = check.object(object_id, check.definition(submission, False))
+    result, json_encoded = check.result(submission)
     if result is None:
         raise Rejected("invalid field", "a browser problem_check cannot have several questions")
-    result.pop("score")
+    del result["score"]
     _set_response(result, (submission or {}).get("answer"), json_encoded)
-    context = base_context(event, ctx, {"parent": [parent["object"]], "grouping": course})
+    context = base_context(check.event, check.ctx, {"parent": [parent["object"]], "grouping": course})
     context["statement"] = {"objectType": "StatementRef", "id": parent["id"]}
-    return build(event, ctx, verb_dict, obj, context, result, child=child_id)
+    ts = raw_timestamp(check.event)
+    stmt = {
+        "id": statement_id(check.ctx, verb_dict, actor_json, ts, child=child_id),
+        "actor": parent["actor"],
+        "verb": verb_dict,
+        "object": obj,
+        "result": result,
+        "context": context,
+    }
+    if "timestamp" in parent:
+        stmt["timestamp"] = parent["timestamp"]
+    stmt["version"] = parent["version"]
+    return stmt
 
 
 # ---------------------------------------------------------------- other problem events
@@ -228,14 +266,14 @@ def _problem_activity(ctx: Context, event: Event) -> tuple[Any, dict]:
 
 
 def show_answer(event: Event, ctx: Context) -> list[Statement]:
-    verb_dict, context = _start(event, ctx)
+    verb_dict, _, context = _start(event, ctx)
     _, definition = _problem_activity(ctx, event)
     object_id = f"{iri(ctx, 'xblock', get(event, 'problem_id', True))}/answer"
     return [build(event, ctx, verb_dict, activity(object_id, definition), context)]
 
 
 def hint_displayed(event: Event, ctx: Context) -> list[Statement]:
-    verb_dict, context = _start(event, ctx)
+    verb_dict, _, context = _start(event, ctx)
     _, definition = _problem_activity(ctx, event)
     module_id = get(event, "module_id", True)
     hint_index = get(event, "hint_index", True)
@@ -244,13 +282,13 @@ def hint_displayed(event: Event, ctx: Context) -> list[Statement]:
 
 
 def problem_completed(event: Event, ctx: Context) -> list[Statement]:
-    verb_dict, context = _start(event, ctx)
+    verb_dict, _, context = _start(event, ctx)
     object_id, definition = _problem_activity(ctx, event)
     return [build(event, ctx, verb_dict, activity(object_id, definition), context)]
 
 
 def problem_submitted(event: Event, ctx: Context) -> list[Statement]:
-    verb_dict, context = _start(event, ctx)
+    verb_dict, _, context = _start(event, ctx)
     object_id, definition = _problem_activity(ctx, event)
     obj = activity(iri(ctx, "xblock", object_id), definition)
     data = get(event, "data")
