@@ -6,6 +6,8 @@ all their ids, are identical. Everything is a plain function over the event dict
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -62,7 +64,8 @@ class Context:
     actors: ActorLookup
     courses: dict[str, str]
     _agents: dict[str, tuple[dict, str]] = field(default_factory=dict, repr=False)
-    _verb_ns: dict[str, uuid.UUID] = field(default_factory=dict, repr=False)
+    _verb_ns: dict[str, bytes] = field(default_factory=dict, repr=False)
+    _last_actor: tuple[Event, tuple[dict, str]] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.lms_root_url = self.lms_root_url.rstrip("/")
@@ -123,7 +126,13 @@ def user_ref(event: Event) -> Any:
 
 
 def actor(event: Event, ctx: Context) -> tuple[dict, str]:
-    """The actor dict and its JSON text (as ERB serialises it, for the id)."""
+    """The actor dict and its JSON text (as ERB serialises it, for the id).
+
+    The answer for the last event is kept: a transform may ask more than once per event.
+    """
+    last = ctx._last_actor
+    if last is not None and last[0] is event:
+        return last[1]
     ref = user_ref(event)
     external_id = ctx.actors.find(ref)
     if external_id is None:
@@ -134,24 +143,44 @@ def actor(event: Event, ctx: Context) -> tuple[dict, str]:
         agent = {"objectType": "Agent", "account": account}
         cached = (agent, json.dumps(agent))
         ctx._agents[external_id] = cached
+    ctx._last_actor = (event, cached)
     return cached
 
 
+# The JSON text of each verb ``verb`` made, by object id (the object is kept, so ids stay unique).
+_VERB_JSON: dict[int, tuple[dict, str]] = {}
+
+
+@functools.cache
 def verb(verb_id: str, display: str) -> dict:
-    return {"id": verb_id, "display": {vocab.EN: display}}
+    """One shared dict per verb (statements must not modify it); its JSON is kept for the id."""
+    made = {"id": verb_id, "display": {vocab.EN: display}}
+    _VERB_JSON[id(made)] = (made, json.dumps(made))
+    return made
+
+
+def _uuid5(namespace: bytes, name: str) -> str:
+    """``str(uuid.uuid5(...))`` without building UUID objects (a third of the time)."""
+    digest = bytearray(hashlib.sha1(namespace + name.encode("utf-8")).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def statement_id(
     ctx: Context, verb_dict: dict, actor_json: str, raw_timestamp: Any, child: str | None = None
 ) -> str:
     """ERB's deterministic id: uuid5 over (verb JSON[-child]) then (actor JSON-timestamp)."""
-    ns_key = json.dumps(verb_dict)
-    if child is not None:
-        ns_key = f"{ns_key}-{child}"
-    namespace = ctx._verb_ns.get(ns_key)
-    if namespace is None:
-        namespace = ctx._verb_ns[ns_key] = uuid.uuid5(_NAMESPACE_DNS, ns_key)
-    return str(uuid.uuid5(namespace, f"{actor_json}-{raw_timestamp}"))
+    known = _VERB_JSON.get(id(verb_dict))
+    verb_json = known[1] if known is not None and known[0] is verb_dict else json.dumps(verb_dict)
+    if child is not None:  # not cached: question ids are as many as the problems
+        namespace = uuid.uuid5(_NAMESPACE_DNS, f"{verb_json}-{child}").bytes
+    else:
+        namespace = ctx._verb_ns.get(verb_json)
+        if namespace is None:
+            namespace = ctx._verb_ns[verb_json] = uuid.uuid5(_NAMESPACE_DNS, verb_json).bytes
+    return _uuid5(namespace, f"{actor_json}-{raw_timestamp}")
 
 
 def raw_timestamp(event: Event) -> Any:
