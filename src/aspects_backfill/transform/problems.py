@@ -84,6 +84,14 @@ def _problem_id(event: Event) -> Any:
     return get(event, "usage_key")
 
 
+def _item(container: Any, key: str) -> Any:
+    """``container[key]`` where ERB requires it: a missing key is a missing field."""
+    try:
+        return container[key]
+    except KeyError:
+        raise Rejected("missing field", f"no {key!r} in {type(container).__name__}") from None
+
+
 def _interaction_type(response_type: Any) -> str:
     try:
         return _INTERACTION_TYPES[response_type]
@@ -141,7 +149,7 @@ class _Check:
         interaction = self.interaction
         if submission:
             interaction = _INTERACTION_TYPES.get(submission.get("response_type"), _OTHER)
-            definition["description"] = lang_map(vocab.EN_US, submission["question"])
+            definition["description"] = lang_map(vocab.EN_US, _item(submission, "question"))
         elif self.display_name:
             definition["name"] = lang_map(vocab.EN_US, self.display_name)
         definition["interactionType"] = _OTHER if grouped else interaction
@@ -174,7 +182,7 @@ class _Check:
         if self.browser_result:
             return None, False
         if submission:
-            response, correct = submission["answer"], submission.get("correct")
+            response, correct = _item(submission, "answer"), submission.get("correct")
         else:
             data = {} if self.data is None else self.data
             response, correct = data.get("answers"), self.success
@@ -260,21 +268,21 @@ def _child(check: _Check, shared: tuple, child_id: str) -> Statement:
 # ---------------------------------------------------------------- other problem events
 
 
-def _problem_activity(ctx: Context, event: Event) -> tuple[Any, dict]:
+def _problem_activity(event: Event) -> tuple[Any, dict]:
     object_id = activity_id(_problem_id(event))
     return object_id, {"type": _DEFINITION_TYPES.get(event["name"], vocab.ACTIVITY_INTERACTION)}
 
 
 def show_answer(event: Event, ctx: Context) -> list[Statement]:
     verb_dict, _, context = _start(event, ctx)
-    _, definition = _problem_activity(ctx, event)
+    _, definition = _problem_activity(event)
     object_id = f"{iri(ctx, 'xblock', get(event, 'problem_id', True))}/answer"
     return [build(event, ctx, verb_dict, activity(object_id, definition), context)]
 
 
 def hint_displayed(event: Event, ctx: Context) -> list[Statement]:
     verb_dict, _, context = _start(event, ctx)
-    _, definition = _problem_activity(ctx, event)
+    _, definition = _problem_activity(event)
     module_id = get(event, "module_id", True)
     hint_index = get(event, "hint_index", True)
     object_id = f"{iri(ctx, 'xblock', module_id)}/hint/{hint_index}"
@@ -283,17 +291,17 @@ def hint_displayed(event: Event, ctx: Context) -> list[Statement]:
 
 def problem_completed(event: Event, ctx: Context) -> list[Statement]:
     verb_dict, _, context = _start(event, ctx)
-    object_id, definition = _problem_activity(ctx, event)
+    object_id, definition = _problem_activity(event)
     return [build(event, ctx, verb_dict, activity(object_id, definition), context)]
 
 
 def problem_submitted(event: Event, ctx: Context) -> list[Statement]:
     verb_dict, _, context = _start(event, ctx)
-    object_id, definition = _problem_activity(ctx, event)
+    object_id, definition = _problem_activity(event)
     obj = activity(iri(ctx, "xblock", object_id), definition)
     data = get(event, "data")
-    possible = data["weighted_possible"] or 0
-    earned = data["weighted_earned"] or 0
+    possible = _item(data, "weighted_possible") or 0
+    earned = _item(data, "weighted_earned") or 0
     scaled = earned / possible if possible > 0 else 0
     result = {"success": bool(earned >= possible), "score": score(0, possible, earned, scaled)}
     return [build(event, ctx, verb_dict, obj, context, result)]
