@@ -9,8 +9,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import orjson
-
+from .jsontext import dumps
 from .reader import iter_lines, parse_line
 from .rejects import RejectWriter
 from .report import ProgressView, Summary
@@ -39,7 +38,7 @@ def transform_line(line: bytes, ctx: Context, opts: RunOptions) -> tuple[str, li
 
 
 def to_records(statements: list[dict], source: str, line_no: int) -> list[Record]:
-    return [Record(s["id"], s.get("timestamp", ""), orjson.dumps(s), source, line_no) for s in statements]
+    return [Record(s["id"], s.get("timestamp", ""), dumps(s), source, line_no) for s in statements]
 
 
 class Runner:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 from typing import IO
 
-import orjson
+from .jsontext import dumps
 
 
 class RejectWriter:
@@ -25,7 +25,7 @@ class RejectWriter:
             "detail": detail,
             "line": None if line is None else line.rstrip(b"\r\n").decode("utf-8", "replace"),
         }
-        self._fh.write(orjson.dumps(entry) + b"\n")
+        self._fh.write(dumps(entry) + b"\n")
 
     def flush(self) -> None:
         if self._fh is not None:
