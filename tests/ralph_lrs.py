@@ -1,6 +1,6 @@
 """A real Ralph LRS for tests (../shared/ralph-lrs), started on a free 127.0.0.1 port and stopped after.
 
-Import the fixtures into a test module: ``from ralph_lrs import ralph, second_ralph``.
+tests/conftest.py registers this module as a plugin, so tests just ask for ``ralph`` or ``second_ralph``.
 """
 
 from __future__ import annotations

@@ -11,14 +11,14 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from lrs_fault_proxy import FaultProxy
-from lrs_inputs import GOLDEN, file_output, later_conflicts, rejects, shifted_log, summary, xapi_args
-from ralph_lrs import PASSWORD, USERNAME, Ralph, ralph, second_ralph  # noqa: F401  (fixtures)
 
 from aspects_backfill.errors import BackfillError
 from aspects_backfill.sinks.base import Record
 from aspects_backfill.sinks.lrs import LrsOptions, LrsSink
 from aspects_backfill.xapi_command import run_xapi
+from lrs_fault_proxy import FaultProxy
+from lrs_inputs import GOLDEN, file_output, later_conflicts, rejects, shifted_log, summary, xapi_args
+from ralph_lrs import PASSWORD, USERNAME, Ralph
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -39,7 +39,9 @@ def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
-def _cli_xapi(log: Path, tmp: Path, dest: str, *extra: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+def _cli_xapi(
+    log: Path, tmp: Path, dest: str, *extra: str, env: dict[str, str]
+) -> subprocess.CompletedProcess:
     return _cli(
         "xapi",
         str(log),
@@ -112,10 +114,10 @@ def test_delivers_like_the_file_destination_and_rerun_adds_nothing(ralph, tmp_pa
 
 
 def test_every_statement_arrives_exactly_once_through_faults(ralph, tmp_path):
-    log = shifted_log(tmp_path / "in.log", copies=10, start_days=200)
+    log = shifted_log(tmp_path / "in.log", copies=6, start_days=200)
     expected = file_output(log, tmp_path)
     opts = _fast(batch_size=4, concurrency=2, timeout=1.0)
-    with FaultProxy(ralph.port, every=3, slow_seconds=1.5) as proxy:
+    with FaultProxy(ralph.port, every=4, slow_seconds=1.5) as proxy:
         run_xapi(xapi_args(log, tmp_path, [f"lrs+{proxy.url()}"], lrs=opts))
     assert set(proxy.injected) == {"503", "429", "reset", "reset-after", "slow", "503-after"}, proxy.injected
     _assert_stored_once(ralph, expected)

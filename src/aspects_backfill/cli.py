@@ -71,14 +71,24 @@ def main(verbose: bool) -> None:
 @click.option("--all-events", is_flag=True, help="Transform every event ERB has a transformer for.")
 @click.option("--events", "event_names", help="Only these event names (comma separated).")
 @click.option(
-    "--batch-size", type=click.IntRange(min=1), help="Statements per write (default: per destination)."
+    "--batch-size",
+    type=click.IntRange(min=1),
+    help="Statements per write; for an LRS, per request (default: per destination, LRS 500).",
 )
 @click.option("--lrs-username", help="LRS basic-auth user; the password comes from env LRS_PASSWORD.")
 @click.option(
-    "--lrs-concurrency", type=click.IntRange(min=1), default=2, show_default=True, help="LRS requests in flight."
+    "--lrs-concurrency",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="LRS requests in flight.",
 )
 @click.option(
-    "--lrs-timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="LRS answer timeout (s)."
+    "--lrs-timeout",
+    type=click.FloatRange(min=0.1),
+    default=60.0,
+    show_default=True,
+    help="LRS answer timeout (s).",
 )
 @click.option(
     "--lrs-max-retries",

@@ -101,7 +101,9 @@ class LrsSink:
         )
         self._client.headers["Content-Type"] = "application/json"
         policy = RetryPolicy(max_retries=max(0, opts.max_retries), backoff_base=opts.backoff_base)
-        self._delivery = ChunkDelivery(self._client, target.endpoint, policy, self.redact, opts.timeout)
+        self._delivery = ChunkDelivery(
+            self._client, self.name, target.endpoint, policy, self.redact, opts.timeout
+        )
         self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="lrs")
         self.totals = WriteResult()  # rejected kept as a count only (see rejected_total)
         self.rejected_total = 0
@@ -213,7 +215,9 @@ def split_duplicates(batch: list[Record]) -> tuple[list[Record], list[Record], i
 def _auth(name: str, username: str | None, opts: LrsOptions) -> httpx.Auth | None:
     if username:
         if not opts.password:
-            raise UsageError(f"{name}: --lrs-username needs the password in the LRS_PASSWORD environment variable")
+            raise UsageError(
+                f"{name}: --lrs-username needs the password in the LRS_PASSWORD environment variable"
+            )
         return httpx.BasicAuth(username, opts.password)
     if opts.token:
         return _BearerAuth(opts.token)

@@ -62,12 +62,14 @@ class ChunkDelivery:
     def __init__(
         self,
         client: httpx.Client,
+        name: str,
         url: str,
         policy: RetryPolicy,
         redact: Callable[[str], str],
         timeout: float,
     ) -> None:
         self.client = client
+        self.name = name
         self.url = url
         self.policy = policy
         self.redact = redact
@@ -128,7 +130,7 @@ class ChunkDelivery:
             delay = self.policy.delay(attempt, retry_after)
             attempt += 1
             log.warning(
-                "LRS %s; retry %d/%d in %.1f s", cause, attempt, self.policy.max_retries, delay
+                "%s: %s; retry %d/%d in %.1f s", self.name, cause, attempt, self.policy.max_retries, delay
             )
             time.sleep(delay)
 
