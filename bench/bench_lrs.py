@@ -119,6 +119,7 @@ def main() -> None:
         ("plain loop, batch 100 (research method)", lambda b: plain_loop(records, b, 100)),
         ("plain loop, batch 500", lambda b: plain_loop(records, b, 500)),
         ("LRS sink, batch 100, 1 in flight", lambda b: sink_run(records, b, 100, 1)),
+        ("LRS sink, batch 500, 1 in flight", lambda b: sink_run(records, b, 500, 1)),
         (
             f"LRS sink, defaults (batch {DEFAULT_BATCH_SIZE}, {DEFAULT_CONCURRENCY} in flight)",
             lambda b: sink_run(records, b, None, DEFAULT_CONCURRENCY),

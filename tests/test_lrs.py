@@ -152,7 +152,7 @@ def test_one_invalid_and_one_conflicting_statement_are_refused_the_rest_delivere
         del invalid_body["verb"]
         invalid = records[3]._replace(body=json.dumps(invalid_body).encode())
         rest = records[4:]
-        batch = [rest[0], conflicting, *rest[1:5], invalid, rest[1], *rest[5:]]
+        batch = [rest[0], conflicting, *rest[1:5], invalid, rest[1], records[1], *rest[5:]]
         result = sink.write(batch)
     finally:
         sink.close()
@@ -163,7 +163,7 @@ def test_one_invalid_and_one_conflicting_statement_are_refused_the_rest_delivere
     assert refused[invalid.body][0] == "lrs invalid (422)"
     assert "verb" in refused[invalid.body][1]
     assert result.written == len(rest)
-    assert result.already_present == 1  # rest[1] twice in the batch: sent once
+    assert result.already_present == 2  # records[1] was stored before; rest[1] twice in the batch: sent once
     stored = {s["id"]: s for s in ralph.stored()}
     assert stored[records[0].statement_id]["result"] == json.loads(records[0].body)["result"]
     assert records[3].statement_id not in stored
