@@ -48,8 +48,8 @@ def test_username_in_url_is_kept_a_password_is_refused_without_echo():
 
 def test_duplicate_ids_keep_the_first_identical_repeats_count_other_content_waits():
     a, a_again, a_other, b = _rec("a", "1"), _rec("a", "1", 2), _rec("a", "2", 3), _rec("b")
-    first, later, identical = split_duplicates([a, b, a_again, a_other])
-    assert (first, later, identical) == ([a, b], [a_other], 1)
+    first, later, repeats = split_duplicates([a, b, a_again, a_other])
+    assert (first, later, repeats) == ([a, b], [a_other], [(a_again, a)])
 
 
 def test_retry_after_reads_seconds_and_http_dates():

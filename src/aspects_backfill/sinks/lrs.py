@@ -64,7 +64,8 @@ def parse_lrs_url(dest: str) -> LrsTarget:
     try:
         url = httpx.URL(raw)
     except httpx.InvalidURL as exc:
-        raise UsageError(f"invalid LRS URL ({exc})") from None
+        detail = "" if "@" in raw else f" ({exc})"  # never echo what may hold a password
+        raise UsageError(f"invalid LRS URL{detail}") from None
     if url.scheme not in ("http", "https") or not url.host:
         raise UsageError("an LRS destination looks like lrs+https://HOST/PATH/xAPI/")
     clean = url.copy_with(userinfo=b"")
@@ -94,12 +95,15 @@ class LrsSink:
         self.sleep_between = max(0.0, opts.sleep_between_batches)
         self._secrets = [s for s in (opts.password, opts.token) if s]
         self._client = httpx.Client(
-            headers={"X-Experience-API-Version": "1.0.3", "User-Agent": f"aspects-backfill/{__version__}"},
+            headers={
+                "X-Experience-API-Version": "1.0.3",
+                "Content-Type": "application/json",
+                "User-Agent": f"aspects-backfill/{__version__}",
+            },
             auth=_auth(self.name, opts.username or target.username, opts),
             timeout=httpx.Timeout(opts.timeout),
             limits=httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency),
         )
-        self._client.headers["Content-Type"] = "application/json"
         policy = RetryPolicy(max_retries=max(0, opts.max_retries), backoff_base=opts.backoff_base)
         self._delivery = ChunkDelivery(
             self._client, self.name, target.endpoint, policy, self.redact, opts.timeout
@@ -123,9 +127,15 @@ class LrsSink:
         todo = batch
         try:
             while todo:
-                unique, todo, identical = split_duplicates(todo)
-                result.already_present += identical
-                self._deliver(unique, result)
+                unique, todo, repeats = split_duplicates(todo)
+                try:
+                    self._deliver(unique, result)
+                except DeliveryFailed as exc:
+                    lost = {id(r) for r in exc.undelivered}
+                    exc.undelivered += [rep for rep, first in repeats if id(first) in lost]
+                    _settle_repeats([(rep, first) for rep, first in repeats if id(first) not in lost], result)
+                    raise
+                _settle_repeats(repeats, result)
         except DeliveryFailed as exc:
             self._account(result)
             self.failure = self._failure_message(exc.cause, exc.undelivered + todo)
@@ -138,7 +148,8 @@ class LrsSink:
         self._raise_if_failed()
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True)
+        # not waiting: after Ctrl-C a request slot may be in a long backoff; closing the client ends it
+        self._pool.shutdown(wait=False, cancel_futures=True)
         self._client.close()
 
     def notes(self) -> list[str]:
@@ -191,25 +202,35 @@ class LrsSink:
         )
 
 
-def split_duplicates(batch: list[Record]) -> tuple[list[Record], list[Record], int]:
-    """(first statement for each id, later ones with other content, count of identical repeats).
+def split_duplicates(batch: list[Record]) -> tuple[list[Record], list[Record], list[tuple[Record, Record]]]:
+    """(first statement for each id, later ones with other content, identical repeats with their first).
 
     Ralph refuses a whole request that holds one id twice (400), and two requests in flight
-    with the same id could both store it. Identical repeats are already delivered by the
-    first; a repeat with other content goes in a later request so the LRS itself judges it.
+    with the same id could both store it. An identical repeat shares its first's fate and is
+    not sent; a repeat with other content goes in a later request so the LRS itself judges it.
     """
     first: dict[str, Record] = {}
     later: list[Record] = []
-    identical = 0
+    repeats: list[tuple[Record, Record]] = []
     for record in batch:
         seen = first.get(record.statement_id)
         if seen is None:
             first[record.statement_id] = record
         elif seen.body == record.body:
-            identical += 1
+            repeats.append((record, seen))
         else:
             later.append(record)
-    return list(first.values()), later, identical
+    return list(first.values()), later, repeats
+
+
+def _settle_repeats(repeats: list[tuple[Record, Record]], result: WriteResult) -> None:
+    """An identical repeat is refused like its first, or else already present (its first was delivered)."""
+    refused = {id(r): (reason, detail) for r, reason, detail in result.rejected}
+    for repeat, first in repeats:
+        if id(first) in refused:
+            result.rejected.append((repeat, *refused[id(first)]))
+        else:
+            result.already_present += 1
 
 
 def _auth(name: str, username: str | None, opts: LrsOptions) -> httpx.Auth | None:
