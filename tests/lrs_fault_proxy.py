@@ -43,6 +43,7 @@ class FaultProxy:
         self.fail_after = fail_after
         self.posts = 0
         self.injected: Counter[str] = Counter()
+        self.timeline: list[tuple[float, str | None]] = []  # (monotonic time, fault) for each POST
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
@@ -73,6 +74,7 @@ class FaultProxy:
                 fault = self.faults[(n // self.every - 1) % len(self.faults)]
             if fault:
                 self.injected[fault] += 1
+            self.timeline.append((time.monotonic(), fault))
             return fault
 
     def _forward(self, method: str, path: str, headers, body: bytes) -> tuple[int, list, bytes]:

@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -124,6 +125,17 @@ def test_every_statement_arrives_exactly_once_through_faults(ralph, tmp_path):
     s = summary(tmp_path)
     _counts_add_up(s)
     assert sum(s["statements_rejected"].values()) == len(later_conflicts(expected))
+
+
+def test_retry_after_is_honoured(ralph, tmp_path):
+    log = shifted_log(tmp_path / "in.log", copies=1, start_days=250)
+    expected = file_output(log, tmp_path)
+    opts = _fast(batch_size=3, concurrency=1)  # backoff alone would wait ~20 ms
+    with FaultProxy(ralph.port, every=4, faults=("429",), retry_after="1") as proxy:
+        run_xapi(xapi_args(log, tmp_path, [f"lrs+{proxy.url()}"], lrs=opts))
+    gaps = [after - at for (at, fault), (after, _) in pairwise(proxy.timeline) if fault == "429"]
+    assert gaps and min(gaps) >= 0.95, gaps
+    _assert_stored_once(ralph, expected)
 
 
 def test_too_large_requests_are_split_until_they_fit(ralph, tmp_path):
