@@ -84,8 +84,7 @@ class ChunkDelivery:
             try:
                 response = self._post(part)
             except DeliveryFailed as exc:
-                exc.done = done
-                exc.undelivered = [r for p in [part, *reversed(pending)] for r in p]
+                exc.done, exc.undelivered = done, _in_order(part, pending)
                 raise
             status = response.status_code
             if status in DELIVERED:
@@ -100,9 +99,8 @@ class ChunkDelivery:
                 reason = f"lrs {SPLIT[status]} ({status})"
                 done.rejected.append((part[0], reason, self._answer(response)))
             else:
-                exc = DeliveryFailed(self.redact(_refusal(response, self._answer(response))), done, [])
-                exc.undelivered = [r for p in [part, *reversed(pending)] for r in p]
-                raise exc
+                cause = self.redact(_refusal(response, self._answer(response)))
+                raise DeliveryFailed(cause, done, _in_order(part, pending))
         return done
 
     def _post(self, part: list[Record]) -> httpx.Response:
@@ -137,6 +135,11 @@ class ChunkDelivery:
     def _answer(self, response: httpx.Response) -> str:
         text = f"{response.status_code} {response.reason_phrase}: {response.text}".strip()
         return self.redact(text[:DETAIL_CHARS])
+
+
+def _in_order(part: list[Record], pending: list[list[Record]]) -> list[Record]:
+    """The statements not yet delivered, in input order (``pending`` is a stack)."""
+    return [r for p in [part, *reversed(pending)] for r in p]
 
 
 def _count_stored(response: httpx.Response, part: list[Record]) -> int:
