@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -73,6 +74,7 @@ class FreshRalph:
 
     def __exit__(self, *exc) -> None:
         subprocess.run([str(self.script), "stop", str(self.dir)], check=False)
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     def stored(self) -> int:
         path = self.dir / "data" / "fs_lrs.jsonl"
