@@ -49,10 +49,12 @@ def main(verbose: bool) -> None:
 @click.argument("sources", nargs=-1, required=True)
 @click.option(
     "--to",
-    "dest",
-    default="-",
+    "dests",
+    multiple=True,
+    default=["-"],
     show_default=True,
-    help="Destination: '-' (NDJSON on stdout), file:PATH[.gz].",
+    help="Destination: '-' (NDJSON on stdout), file:PATH[.gz], lrs+https://HOST/PATH/xAPI/. "
+    "Repeat to write every statement to each.",
 )
 @click.option(
     "--lms-root-url",
@@ -69,7 +71,38 @@ def main(verbose: bool) -> None:
 @click.option("--all-events", is_flag=True, help="Transform every event ERB has a transformer for.")
 @click.option("--events", "event_names", help="Only these event names (comma separated).")
 @click.option(
-    "--batch-size", type=click.IntRange(min=1), help="Statements per write (default: per destination)."
+    "--batch-size",
+    type=click.IntRange(min=1),
+    help="Statements per write; for an LRS, per request (default: per destination, LRS 500).",
+)
+@click.option("--lrs-username", help="LRS basic-auth user; the password comes from env LRS_PASSWORD.")
+@click.option(
+    "--lrs-concurrency",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="LRS requests in flight.",
+)
+@click.option(
+    "--lrs-timeout",
+    type=click.FloatRange(min=0.1),
+    default=60.0,
+    show_default=True,
+    help="LRS answer timeout (s).",
+)
+@click.option(
+    "--lrs-max-retries",
+    type=click.IntRange(min=0),
+    default=8,
+    show_default=True,
+    help="Retries of a request on 429/5xx/timeouts/dropped connections before the run stops.",
+)
+@click.option(
+    "--sleep-between-batches",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Seconds to pause after each delivered LRS request (throttling).",
 )
 @click.option("--dry-run", is_flag=True, help="Read, transform and validate everything; write nothing.")
 @click.option("--rejects", "rejects_path", help="Write one JSON line per rejected line to this file.")
@@ -77,7 +110,7 @@ def main(verbose: bool) -> None:
 @click.option("--quiet", is_flag=True, help="No progress display.")
 def xapi(
     sources,
-    dest,
+    dests,
     lms_root_url,
     actors_path,
     courses_path,
@@ -85,18 +118,25 @@ def xapi(
     all_events,
     event_names,
     batch_size,
+    lrs_username,
+    lrs_concurrency,
+    lrs_timeout,
+    lrs_max_retries,
+    sleep_between_batches,
     dry_run,
     rejects_path,
     summary_path,
     quiet,
 ) -> None:
     """Transform tracking logs (files, directories, globs, '-') into xAPI statements."""
+    from .sinks.lrs import LrsOptions
     from .xapi_command import XapiArgs, run_xapi
 
     run_xapi(
         XapiArgs(
             sources=list(sources),
-            dest=dest,
+            dest=dests[0],
+            dests=list(dests),
             lms_root_url=lms_root_url,
             actors_path=actors_path,
             courses_path=courses_path,
@@ -104,6 +144,14 @@ def xapi(
             all_events=all_events,
             event_names=event_names,
             batch_size=batch_size,
+            lrs=LrsOptions(
+                batch_size=batch_size,
+                concurrency=lrs_concurrency,
+                timeout=lrs_timeout,
+                max_retries=lrs_max_retries,
+                sleep_between_batches=sleep_between_batches,
+                username=lrs_username,
+            ).with_env_secrets(),
             dry_run=dry_run,
             rejects_path=rejects_path,
             summary_path=summary_path,

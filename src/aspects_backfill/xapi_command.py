@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import __version__
 from .courses import course_names_from_destination
@@ -11,7 +11,8 @@ from .identities import load_actors_csv, load_courses_csv
 from .pipeline import Runner, RunOptions
 from .rejects import RejectWriter
 from .report import ProgressView, stderr_console
-from .sinks import open_sink
+from .sinks import open_sinks
+from .sinks.lrs import LrsOptions
 from .sources import expand
 from .transform import Context
 
@@ -20,6 +21,7 @@ from .transform import Context
 class XapiArgs:
     sources: list[str]
     dest: str = "-"
+    dests: list[str] = field(default_factory=list)  # every --to; empty: just ``dest``
     lms_root_url: str | None = None
     actors_path: str | None = None
     courses_path: str | None = None
@@ -27,6 +29,7 @@ class XapiArgs:
     all_events: bool = False
     event_names: str | None = None
     batch_size: int | None = None
+    lrs: LrsOptions | None = None
     dry_run: bool = False
     rejects_path: str | None = None
     summary_path: str | None = None
@@ -55,7 +58,7 @@ def build_context(args: XapiArgs) -> Context:
 def run_xapi(args: XapiArgs) -> None:
     ctx = build_context(args)
     objects = expand(args.sources)
-    sink = None if args.dry_run else open_sink(args.dest)
+    sink = None if args.dry_run else open_sinks(args.dests or [args.dest], args.lrs)
     console = stderr_console()
     total = sum(o.size or 0 for o in objects) or None
     progress = ProgressView(console, total, enabled=not args.quiet)
@@ -63,9 +66,9 @@ def run_xapi(args: XapiArgs) -> None:
     events = (
         frozenset(e.strip() for e in args.event_names.split(",") if e.strip()) if args.event_names else None
     )
-    opts = RunOptions(
-        all_events=args.all_events, batch_rows=args.batch_size, dry_run=args.dry_run, events=events
-    )
+    # an LRS sink turns --batch-size into statements per request itself and takes several at once
+    batch_rows = None if getattr(sink, "sizes_own_batches", False) else args.batch_size
+    opts = RunOptions(all_events=args.all_events, batch_rows=batch_rows, dry_run=args.dry_run, events=events)
     runner = Runner(ctx, sink, rejects, opts, progress)
     try:
         summary = runner.run(objects)
@@ -74,6 +77,8 @@ def run_xapi(args: XapiArgs) -> None:
         rejects.close()
         if sink is not None:
             sink.close()
+    if len(args.dests) > 1 and hasattr(sink, "notes"):
+        summary.notes.extend(sink.notes())
     if args.summary_path:
         summary.write_json(args.summary_path)
     summary.render(console)

@@ -1,13 +1,18 @@
-"""Destinations: ``-`` (stdout), ``file:PATH``; more register in ``open_sink``."""
+"""Destinations: ``-`` (stdout), ``file:PATH``, ``lrs+http(s)://…``; more register in ``open_sink``."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from ..errors import UsageError
 from .base import Record, Sink, WriteResult
 
+if TYPE_CHECKING:
+    from .lrs import LrsOptions
 
-def open_sink(dest: str) -> Sink:
-    """The sink a ``--to`` value names."""
+
+def open_sink(dest: str, lrs: LrsOptions | None = None) -> Sink:
+    """The sink a ``--to`` value names; ``lrs`` carries the LRS options (defaults if None)."""
     if dest == "-":
         from .files import FileSink
 
@@ -19,7 +24,32 @@ def open_sink(dest: str) -> Sink:
         if not path:
             raise UsageError("--to file:PATH needs a path")
         return FileSink(path)
+    if dest.startswith(("lrs+https://", "lrs+http://")):
+        from .lrs import LrsOptions, LrsSink
+
+        return LrsSink(dest, lrs or LrsOptions().with_env_secrets())
+    if "@" in dest:  # never echo what may be a password in a URL we do not know
+        raise UsageError("unsupported destination (userinfo hidden)")
     raise UsageError(f"unsupported destination: {dest}")
 
 
-__all__ = ["Record", "Sink", "WriteResult", "open_sink"]
+def open_sinks(dests: list[str], lrs: LrsOptions | None = None) -> Sink:
+    """One sink for one ``--to``; a fan-out that writes every statement to each for several."""
+    if len(set(dests)) != len(dests):
+        raise UsageError("the same --to is given twice")
+    sinks: list[Sink] = []
+    try:
+        for dest in dests:
+            sinks.append(open_sink(dest, lrs))
+    except BaseException:
+        for sink in sinks:
+            sink.close()
+        raise
+    if len(sinks) == 1:
+        return sinks[0]
+    from .fanout import FanOutSink
+
+    return FanOutSink(sinks)
+
+
+__all__ = ["Record", "Sink", "WriteResult", "open_sink", "open_sinks"]
