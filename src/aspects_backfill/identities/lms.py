@@ -1,0 +1,263 @@
+"""The LMS database (MySQL or MariaDB) as edx-platform lays it out, read through PyMySQL.
+
+``mysql://USER@HOST[:PORT]/DB[?unix_socket=PATH]``; the password comes from
+``MYSQL_PASSWORD`` only, so it never shows in a process list or a log. Sessions are
+read-only unless the caller asks to write (``--write-lms``), so a mistake cannot change the LMS.
+
+Tables (edx-platform): ``auth_user``; ``external_user_ids_externalidtype`` /
+``external_user_ids_externalid`` (+ ``..._historicalexternalid``, django-simple-history);
+``course_overviews_courseoverview``. ``external_user_id`` is ``char(32)`` (hex, no dashes)
+on MySQL and older MariaDB installs, MariaDB's native ``uuid`` after edx-platform's
+migration 0009; both are read and written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from ..errors import BackfillError, UsageError
+
+XAPI_TYPE = "xapi"
+EXTERNAL_ID = "external_user_ids_externalid"
+HISTORICAL_EXTERNAL_ID = "external_user_ids_historicalexternalid"
+ID_TYPE = "external_user_ids_externalidtype"
+
+# Both storages of the UUID to its canonical text, computed by the server (1M rows: no Python).
+_CANONICAL_UUID = (
+    "LOWER(INSERT(INSERT(INSERT(INSERT(REPLACE(CAST({col} AS CHAR), '-', ''),"
+    " 9, 0, '-'), 14, 0, '-'), 19, 0, '-'), 24, 0, '-'))"
+)
+UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+_ER_DUP_ENTRY = 1062
+
+
+def is_lms_url(spec: str | None) -> bool:
+    return bool(spec) and spec.startswith("mysql://")
+
+
+@dataclass(frozen=True)
+class LmsAddress:
+    user: str
+    host: str
+    port: int
+    database: str
+    unix_socket: str | None = None
+
+    @property
+    def where(self) -> str:
+        """For messages: never contains the password."""
+        place = self.unix_socket or f"{self.host}:{self.port}"
+        return f"mysql://{self.user}@{place}/{self.database}"
+
+
+def parse_lms_url(spec: str) -> LmsAddress:
+    url = urlsplit(spec)
+    if url.scheme != "mysql":
+        raise UsageError(f"not an LMS database URL (mysql://USER@HOST[:PORT]/DB): {spec}")
+    if url.password is not None:
+        raise UsageError("do not put the password in the URL; set MYSQL_PASSWORD instead")
+    database = unquote(url.path.lstrip("/"))
+    if not url.username or not database or "/" in database:
+        raise UsageError("the LMS database URL needs a user and a database: mysql://USER@HOST[:PORT]/DB")
+    try:
+        port = url.port or 3306
+    except ValueError as exc:
+        raise UsageError(f"bad port in {url.scheme}://{url.username}@{url.netloc.split('@')[-1]}") from exc
+    socket = parse_qs(url.query).get("unix_socket", [None])[0]
+    return LmsAddress(unquote(url.username), url.hostname or "localhost", port, database, socket)
+
+
+def utc_now_naive() -> datetime:
+    """How Django stores an aware datetime in MySQL (USE_TZ=True): naive UTC."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Lms:
+    """One connection to the LMS database; read-only unless ``writable``."""
+
+    def __init__(self, address: LmsAddress, writable: bool = False) -> None:
+        import pymysql
+
+        self.address = address
+        self.writable = writable
+        try:
+            self.conn = pymysql.connect(
+                host=address.host,
+                port=address.port,
+                user=address.user,
+                password=os.environ.get("MYSQL_PASSWORD", ""),
+                database=address.database,
+                unix_socket=address.unix_socket,
+                charset="utf8mb4",
+                connect_timeout=15,
+                autocommit=True,
+            )
+        except pymysql.MySQLError as exc:
+            raise BackfillError(f"cannot connect to the LMS database {address.where}: {_reason(exc)}") from exc
+        with self.conn.cursor() as cur:
+            # READ COMMITTED: a row the LMS commits during the run is seen by the next query.
+            cur.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            if not writable:
+                cur.execute("SET SESSION TRANSACTION READ ONLY")
+        self._uuid_is_char: bool | None = None
+        self._xapi_type_id: int | None = None
+        self._has_history: bool | None = None
+
+    # ------------------------------------------------------------ queries
+
+    def query(self, sql: str, args: Any = None) -> list[tuple]:
+        import pymysql
+
+        try:
+            with self.conn.cursor() as cur:
+                cur.execute(sql, args)
+                return list(cur.fetchall())
+        except pymysql.MySQLError as exc:
+            raise BackfillError(f"LMS database {self.address.where}: {_reason(exc)}") from exc
+
+    def stream(self, sql: str, args: Any = None, chunk: int = 20_000) -> Iterator[tuple]:
+        """Rows as the server sends them (unbuffered): a million rows never sit in memory twice."""
+        import pymysql
+        from pymysql.cursors import SSCursor
+
+        try:
+            with self.conn.cursor(SSCursor) as cur:
+                cur.execute(sql, args)
+                while rows := cur.fetchmany(chunk):
+                    yield from rows
+        except pymysql.MySQLError as exc:
+            raise BackfillError(f"LMS database {self.address.where}: {_reason(exc)}") from exc
+
+    def require_tables(self, *tables: str) -> None:
+        present = {
+            row[0]
+            for row in self.query(
+                "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"
+            )
+        }
+        missing = [t for t in tables if t not in present]
+        if missing:
+            raise BackfillError(
+                f"the LMS database {self.address.where} has no table {', '.join(missing)}: "
+                "is this the LMS (edx-platform) database?"
+            )
+
+    def xapi_type_id(self) -> int | None:
+        if self._xapi_type_id is None:
+            rows = self.query(f"SELECT id FROM {ID_TYPE} WHERE name = %s", (XAPI_TYPE,))
+            self._xapi_type_id = rows[0][0] if rows else None
+        return self._xapi_type_id
+
+    def stream_xapi_ids(self) -> Iterator[tuple[int, str, str]]:
+        """(user_id, username, external_user_id text) for every learner with an xAPI id."""
+        ext = _CANONICAL_UUID.format(col="e.external_user_id")
+        return self.stream(
+            f"SELECT u.id, u.username, {ext} FROM {EXTERNAL_ID} e "
+            f"JOIN {ID_TYPE} t ON t.id = e.external_id_type_id "
+            "JOIN auth_user u ON u.id = e.user_id WHERE t.name = %s",
+            (XAPI_TYPE,),
+        )
+
+    def stream_course_names(self) -> Iterator[tuple[str, str | None]]:
+        return self.stream("SELECT id, display_name FROM course_overviews_courseoverview")
+
+    def users_by_id(self, user_id: int) -> list[tuple[int, str]]:
+        return self.query("SELECT id, username FROM auth_user WHERE id = %s", (user_id,))
+
+    def users_by_names(self, names: list[str]) -> list[tuple[int, str]]:
+        """Users whose username matches one of ``names`` under the database's collation (as Django asks)."""
+        marks = ", ".join(["%s"] * len(names))
+        return self.query(f"SELECT id, username FROM auth_user WHERE username IN ({marks}) ORDER BY id", names)
+
+    def xapi_id_of(self, user_id: int) -> str | None:
+        ext = _CANONICAL_UUID.format(col="e.external_user_id")
+        rows = self.query(
+            f"SELECT {ext} FROM {EXTERNAL_ID} e JOIN {ID_TYPE} t ON t.id = e.external_id_type_id "
+            "WHERE e.user_id = %s AND t.name = %s",
+            (user_id, XAPI_TYPE),
+        )
+        return rows[0][0] if rows else None
+
+    # ------------------------------------------------------------ writing
+
+    def _column_facts(self) -> None:
+        if self._uuid_is_char is not None:
+            return
+        rows = self.query(
+            "SELECT TABLE_NAME, DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
+            "AND TABLE_NAME IN (%s, %s) AND COLUMN_NAME = 'external_user_id'",
+            (EXTERNAL_ID, HISTORICAL_EXTERNAL_ID),
+        )
+        types = dict(rows)
+        self._uuid_is_char = types.get(EXTERNAL_ID, "char").lower() != "uuid"
+        self._has_history = HISTORICAL_EXTERNAL_ID in types
+
+    def insert_xapi_id(self, user_id: int, external_id: str) -> bool:
+        """Insert the learner's xAPI id as ``ExternalId.add_new_user_id`` would, in one transaction.
+
+        Returns False, inserting nothing, when the unique constraint on (user, type) says the
+        LMS already has one; the caller then reads and uses that one. Writes the
+        django-simple-history row too when the table exists, as a save through the ORM does.
+        """
+        import pymysql
+
+        if not self.writable:
+            raise BackfillError("internal: the LMS connection is read-only")
+        type_id = self.xapi_type_id()
+        if type_id is None:
+            raise BackfillError(
+                f"the LMS database {self.address.where} has no '{XAPI_TYPE}' external id type "
+                "(edx-platform migration external_user_ids 0005 creates it)"
+            )
+        self._column_facts()
+        stored = external_id.replace("-", "") if self._uuid_is_char else external_id
+        now = utc_now_naive()
+        try:
+            with self.conn.cursor() as cur:
+                cur.execute("START TRANSACTION")
+                cur.execute(
+                    f"INSERT INTO {EXTERNAL_ID} (created, modified, external_user_id, external_id_type_id, user_id) "
+                    "VALUES (%s, %s, %s, %s, %s)",
+                    (now, now, stored, type_id, user_id),
+                )
+                new_pk = cur.lastrowid
+                if self._has_history:
+                    cur.execute(
+                        f"INSERT INTO {HISTORICAL_EXTERNAL_ID} (id, created, modified, external_user_id, "
+                        "history_date, history_change_reason, history_type, external_id_type_id, "
+                        "history_user_id, user_id) VALUES (%s, %s, %s, %s, %s, NULL, '+', %s, NULL, %s)",
+                        (new_pk, now, now, stored, now, type_id, user_id),
+                    )
+                cur.execute("COMMIT")
+        except pymysql.err.IntegrityError as exc:
+            with contextlib.suppress(pymysql.MySQLError):
+                self.conn.rollback()
+            if exc.args and exc.args[0] == _ER_DUP_ENTRY:
+                return False
+            raise BackfillError(f"LMS database {self.address.where}: {_reason(exc)}") from exc
+        except pymysql.MySQLError as exc:
+            with contextlib.suppress(pymysql.MySQLError):
+                self.conn.rollback()
+            raise BackfillError(f"LMS database {self.address.where}: {_reason(exc)}") from exc
+        return True
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+
+def _reason(exc: Exception) -> str:
+    """The server's message without the password (PyMySQL never echoes it, but be sure)."""
+    text = str(exc.args[1]) if len(getattr(exc, "args", ())) > 1 else str(exc)
+    password = os.environ.get("MYSQL_PASSWORD")
+    if password:
+        text = text.replace(password, "***")
+    return text.splitlines()[0] if text else type(exc).__name__
