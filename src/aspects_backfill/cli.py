@@ -61,11 +61,34 @@ def main(verbose: bool) -> None:
     envvar="LMS_ROOT_URL",
     help="The LMS root URL (actor homePage, every IRI). Env: LMS_ROOT_URL.",
 )
-@click.option("--actors", "actors_path", help="CSV user_id,username,external_user_id[,email].")
+@click.option(
+    "--actors",
+    "actors_path",
+    help="Learner xAPI ids: mysql://USER@HOST[:PORT]/DB (the LMS; env MYSQL_PASSWORD), chdb:PATH or "
+    "clickhouse://... (event_sink.external_id), or a CSV user_id,username,external_user_id. "
+    "Default: the ClickHouse destination.",
+)
 @click.option(
     "--courses",
     "courses_path",
-    help="CSV course_key,display_name (default: a ClickHouse --to's event_sink.course_overviews).",
+    help="Course names: mysql://... (the LMS), chdb:PATH / clickhouse://... (event_sink.course_overviews) "
+    "or a CSV course_key,display_name. Default: the ClickHouse destination.",
+)
+@click.option(
+    "--unknown-actors",
+    type=click.Choice(["reject", "create"]),
+    default="reject",
+    show_default=True,
+    help="LMS learners without an xAPI id: reject their events, or make them an id as the LMS would "
+    "(needs --actors mysql://...; the ids are recorded, see --write-lms, --new-actors-out).",
+)
+@click.option(
+    "--new-actors-out", help="With --unknown-actors create: write the new ids to this CSV (an --actors file)."
+)
+@click.option(
+    "--write-lms",
+    is_flag=True,
+    help="With --unknown-actors create: store the new ids in the LMS database so it keeps using them.",
 )
 @click.option("--transformer-version", help="transformer-version extension (default: this tool and version).")
 @click.option("--all-events", is_flag=True, help="Transform every event ERB has a transformer for.")
@@ -114,6 +137,9 @@ def xapi(
     lms_root_url,
     actors_path,
     courses_path,
+    unknown_actors,
+    new_actors_out,
+    write_lms,
     transformer_version,
     all_events,
     event_names,
@@ -140,6 +166,9 @@ def xapi(
             lms_root_url=lms_root_url,
             actors_path=actors_path,
             courses_path=courses_path,
+            unknown_actors=unknown_actors,
+            new_actors_out=new_actors_out,
+            write_lms=write_lms,
             transformer_version=transformer_version,
             all_events=all_events,
             event_names=event_names,
@@ -176,6 +205,21 @@ def courses(sources, dest, force, course_key, summary_path) -> None:
     from .courses.command import run_courses
 
     run_courses(list(sources), dest, force=force, course_key=course_key, summary_path=summary_path)
+
+
+@main.command()
+@click.option("--from", "source", required=True, help="The LMS database: mysql://USER@HOST[:PORT]/DB (env MYSQL_PASSWORD).")
+@click.option("--to", "dest", help="ClickHouse: chdb:PATH or clickhouse://USER@HOST[:PORT] (default chdb:./aspects-data).")
+def actors(source, dest) -> None:
+    """Copy the LMS's learner xAPI ids into event_sink.external_id (rows the Aspects plugin writes)."""
+    from .identities.copy_actors import copy_actors
+
+    result = copy_actors(source, dest)
+    click.echo(
+        f"{result.read} learner ids read, {result.written} written to {result.where} event_sink.external_id, "
+        f"{result.unchanged} already there, {result.bad} not UUIDs (left out), in {result.seconds:.1f}s",
+        err=True,
+    )
 
 
 def _env_flag(name: str) -> bool:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import __version__
-from .courses import course_names_from_destination
+from .clickhouse.connection import is_clickhouse_dest
 from .errors import UsageError
-from .identities import load_actors_csv, load_courses_csv
+from .identities import Identities, IdentityOptions, RecordingSink, open_identities
 from .pipeline import Runner, RunOptions
 from .rejects import RejectWriter
-from .report import ProgressView, stderr_console
+from .report import ProgressView, Summary, stderr_console
 from .sinks import open_sinks
 from .sinks.lrs import LrsOptions
 from .sources import expand
@@ -25,6 +25,9 @@ class XapiArgs:
     lms_root_url: str | None = None
     actors_path: str | None = None
     courses_path: str | None = None
+    unknown_actors: str = "reject"
+    new_actors_out: str | None = None
+    write_lms: bool = False
     transformer_version: str | None = None
     all_events: bool = False
     event_names: str | None = None
@@ -40,25 +43,58 @@ def default_transformer_version() -> str:
     return f"aspects-backfill@{__version__}"
 
 
-def build_context(args: XapiArgs) -> Context:
+def identity_dest(args: XapiArgs) -> str:
+    """The destination that is the default lookup source and records new ids: the ClickHouse one."""
+    dests = args.dests or [args.dest]
+    return next((d for d in dests if d != "-" and is_clickhouse_dest(d)), dests[0])
+
+
+def open_lookups(args: XapiArgs) -> Identities:
     if not args.lms_root_url:
         raise UsageError("the LMS root URL is needed: pass --lms-root-url URL or set LMS_ROOT_URL")
-    if not args.actors_path:
-        raise UsageError("learner ids are needed: pass --actors users.csv")
+    return open_identities(
+        IdentityOptions(
+            actors=args.actors_path,
+            courses=args.courses_path,
+            dest=identity_dest(args),
+            unknown_actors=args.unknown_actors,
+            new_actors_out=args.new_actors_out,
+            write_lms=args.write_lms,
+            dry_run=args.dry_run,
+        )
+    )
+
+
+def build_context(args: XapiArgs, ids: Identities | None = None) -> Context:
+    """The transform's context; without ``ids`` the lookups are opened here (CSV/ClickHouse: nothing to close)."""
+    if ids is None:
+        ids = open_lookups(args)
     return Context(
         lms_root_url=args.lms_root_url,
         transformer_version=args.transformer_version or default_transformer_version(),
-        actors=load_actors_csv(args.actors_path),
-        courses=load_courses_csv(args.courses_path)
-        if args.courses_path
-        else course_names_from_destination(args.dest),
+        actors=ids.actors,
+        courses=ids.courses,
     )
 
 
 def run_xapi(args: XapiArgs) -> None:
-    ctx = build_context(args)
-    objects = expand(args.sources)
+    objects = expand(args.sources)  # a wrong path fails before a long lookup load
+    ids = open_lookups(args)
+    try:
+        summary = _run(args, ids, objects)
+    finally:
+        ids.close()  # records any new xAPI ids still pending
+    summary.notes.extend(ids.notes)
+    if args.summary_path:
+        summary.write_json(args.summary_path)
+    summary.render(stderr_console())
+
+
+def _run(args: XapiArgs, ids: Identities, objects: list) -> Summary:
+    ctx = build_context(args, ids)
     sink = None if args.dry_run else open_sinks(args.dests or [args.dest], args.lrs)
+    if sink is not None and ids.new_actors is not None:
+        sink = RecordingSink(sink, ids.new_actors)  # new ids on record before statements carry them
     console = stderr_console()
     total = sum(o.size or 0 for o in objects) or None
     progress = ProgressView(console, total, enabled=not args.quiet)
@@ -79,6 +115,4 @@ def run_xapi(args: XapiArgs) -> None:
             sink.close()
     if len(args.dests) > 1 and hasattr(sink, "notes"):
         summary.notes.extend(sink.notes())
-    if args.summary_path:
-        summary.write_json(args.summary_path)
-    summary.render(console)
+    return summary

@@ -44,7 +44,8 @@ HOW_TO_ACTORS = (
 )
 HOW_TO_COURSES = (
     "pass --courses mysql://USER@HOST[:PORT]/DB (the LMS database) or --courses courses.csv "
-    "(course_key,display_name), or write to a ClickHouse destination whose event_sink.course_overviews has rows"
+    "(course_key,display_name), or write to a ClickHouse destination whose event_sink.course_overviews has rows "
+    "(run `aspects-backfill courses` first)"
 )
 
 

@@ -19,10 +19,6 @@ SELECT user_id, argMax(username, time_last_dumped), toString(argMax(external_use
 FROM event_sink.external_id WHERE external_id_type = 'xapi' GROUP BY user_id
 """
 ZERO_UUID = "00000000-0000-0000-0000-000000000000"
-COURSES_SQL = """
-SELECT course_key, argMax(display_name, time_last_dumped)
-FROM event_sink.course_overviews GROUP BY course_key
-"""
 
 
 def _stream(ch: ClickHouse, sql: str) -> Iterator[tuple]:
@@ -56,4 +52,7 @@ def load_actors_clickhouse(ch: ClickHouse) -> ActorLookup:
 
 
 def load_courses_clickhouse(ch: ClickHouse) -> dict[str, str]:
-    return {key: name for key, name in _stream(ch, COURSES_SQL) if key}
+    """One definition of "the current name" for the whole tool: the courses loader's."""
+    from ..courses import load_course_names
+
+    return load_course_names(ch)

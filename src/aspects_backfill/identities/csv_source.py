@@ -9,8 +9,8 @@ from __future__ import annotations
 import csv
 import uuid
 
-from .errors import UsageError
-from .transform import ActorLookup
+from ..errors import UsageError
+from ..transform import ActorLookup
 
 
 def _rows(path: str, required: tuple[str, ...]) -> csv.DictReader:
