@@ -24,11 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from lms_db import running_mariadb  # noqa: E402
-
-from aspects_backfill.identities.lms import Lms, parse_lms_url  # noqa: E402
-from aspects_backfill.identities.lookup import LmsActorLookup  # noqa: E402
-from aspects_backfill.identities.retired import RetiredNames  # noqa: E402
+from aspects_backfill.identities.lms import Lms, parse_lms_url
+from aspects_backfill.identities.lookup import LmsActorLookup
+from aspects_backfill.identities.retired import RetiredNames
+from lms_db import running_mariadb
 
 
 def rss_mib() -> float:

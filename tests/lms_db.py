@@ -166,32 +166,54 @@ def _free_port() -> int:
 class MariaDB:
     """mariadb-install-db + mariadbd in ``workdir``; ``stop()`` ends it and removes nothing else."""
 
-    def __init__(self, workdir: Path, fast_unsafe: bool = True) -> None:
+    def __init__(self, workdir: Path, fast_unsafe: bool = True, buffer_pool: str = "256M") -> None:
         server = shutil.which("mariadbd") or "/usr/sbin/mariadbd"
         installer = shutil.which("mariadb-install-db") or shutil.which("mysql_install_db")
         if not os.path.exists(server) or not installer:
-            raise FileNotFoundError("mariadbd / mariadb-install-db not found (apt-get install mariadb-server)")
+            raise FileNotFoundError(
+                "mariadbd / mariadb-install-db not found (apt-get install mariadb-server)"
+            )
         self.workdir = workdir
         self.port = _free_port()
         data = workdir / "data"
         user = ["--user=root"] if os.geteuid() == 0 else []
         subprocess.run(
-            [installer, "--no-defaults", f"--datadir={data}", "--auth-root-authentication-method=normal",
-             "--skip-test-db", *user],
-            check=True, capture_output=True,
-        )  # fmt: skip
+            [
+                installer,
+                "--no-defaults",
+                f"--datadir={data}",
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
+                *user,
+            ],
+            check=True,
+            capture_output=True,
+        )
         durability = (
             ["--innodb-flush-log-at-trx-commit=0", "--innodb-doublewrite=0", "--sync-binlog=0"]
             if fast_unsafe
             else []
         )
         self.proc = subprocess.Popen(
-            [server, "--no-defaults", f"--datadir={data}", f"--port={self.port}", "--bind-address=127.0.0.1",
-             f"--socket={workdir / 'mysqld.sock'}", f"--pid-file={workdir / 'mysqld.pid'}",
-             f"--log-error={workdir / 'error.log'}", "--skip-name-resolve", "--innodb-buffer-pool-size=256M",
-             "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci", *durability, *user],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                server,
+                "--no-defaults",
+                f"--datadir={data}",
+                f"--port={self.port}",
+                "--bind-address=127.0.0.1",
+                f"--socket={workdir / 'mysqld.sock'}",
+                f"--pid-file={workdir / 'mysqld.pid'}",
+                f"--log-error={workdir / 'error.log'}",
+                "--skip-name-resolve",
+                f"--innodb-buffer-pool-size={buffer_pool}",
+                "--character-set-server=utf8mb4",
+                "--collation-server=utf8mb4_unicode_ci",
+                *durability,
+                *user,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         self._password = ""
         self._wait_ready()
         with self.connect() as conn, conn.cursor() as cur:
@@ -215,9 +237,13 @@ class MariaDB:
     def connect(self, database: str | None = None, autocommit: bool = True) -> pymysql.Connection:
         """An administrator's connection (root over the private socket)."""
         return pymysql.connect(
-            unix_socket=str(self.workdir / "mysqld.sock"), user="root", password=self._password,
-            database=database, charset="utf8mb4", autocommit=autocommit,
-        )  # fmt: skip
+            unix_socket=str(self.workdir / "mysqld.sock"),
+            user="root",
+            password=self._password,
+            database=database,
+            charset="utf8mb4",
+            autocommit=autocommit,
+        )
 
     def create_lms(self, name: str, uuid_type: str = "char(32)") -> None:
         """A fresh database ``name`` with the LMS tables, and users ``lms_rw`` / ``lms_ro`` on it."""
@@ -288,8 +314,8 @@ def add_course(conn: pymysql.Connection, key: str, name: str | None) -> None:
 
 
 @contextlib.contextmanager
-def running_mariadb(workdir: Path, fast_unsafe: bool = True):
-    server = MariaDB(workdir, fast_unsafe)
+def running_mariadb(workdir: Path, fast_unsafe: bool = True, buffer_pool: str = "256M"):
+    server = MariaDB(workdir, fast_unsafe, buffer_pool)
     try:
         yield server
     finally:

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pymysql
 import pytest
-from lms_db import add_course, add_users, add_xapi_ids, running_mariadb
 
 from aspects_backfill.clickhouse import open_clickhouse
 from aspects_backfill.clickhouse.schema import ensure_event_sink
@@ -32,6 +31,7 @@ from aspects_backfill.identities.new_actors import NewActors, dump_time
 from aspects_backfill.identities.retired import RetiredNames
 from aspects_backfill.pipeline import RunOptions, transform_line
 from aspects_backfill.transform import Context, Rejected
+from lms_db import add_course, add_users, add_xapi_ids, running_mariadb
 
 ROOT = Path(__file__).resolve().parents[1]
 VIDEO = ROOT / "tests" / "golden" / "inputs" / "video-fixtures.log"
@@ -217,7 +217,7 @@ def test_usage_errors_say_what_to_pass(lms, tmp_path) -> None:
     url = server.url(name)
     with pytest.raises(UsageError, match="--actors mysql://"):
         open_identities(IdentityOptions(dest="-"))
-    with pytest.raises(UsageError, match="has none in event_sink.external_id"):
+    with pytest.raises(UsageError, match=r"has none in event_sink\.external_id"):
         open_identities(IdentityOptions(dest=f"chdb:{tmp_path / 'empty'}"))
     with pytest.raises(UsageError, match="needs the LMS database"):
         open_identities(IdentityOptions(actors=str(VIDEO), courses=url, unknown_actors="create"))
@@ -257,10 +257,30 @@ def test_xapi_create_and_write_lms_end_to_end(lms, tmp_path) -> None:
     server, name, _ = lms
     log, out, new_csv, summary = (tmp_path / n for n in ("t.log", "out.ndjson", "new.csv", "s.json"))
     log.write_bytes(_events())
-    common = ["xapi", str(log), "--lms-root-url", "http://localhost:18000", "--actors", server.url(name),
-              "--courses", server.url(name), "--quiet", "--summary-json", str(summary)]  # fmt: skip
-    proc = _cli(*common, "--unknown-actors", "create", "--write-lms", "--new-actors-out", str(new_csv),
-                "--to", f"file:{out}", env={"MYSQL_PASSWORD": "pw-lms_rw"})  # fmt: skip
+    common = [
+        "xapi",
+        str(log),
+        "--lms-root-url",
+        "http://localhost:18000",
+        "--actors",
+        server.url(name),
+        "--courses",
+        server.url(name),
+        "--quiet",
+        "--summary-json",
+        str(summary),
+    ]
+    proc = _cli(
+        *common,
+        "--unknown-actors",
+        "create",
+        "--write-lms",
+        "--new-actors-out",
+        str(new_csv),
+        "--to",
+        f"file:{out}",
+        env={"MYSQL_PASSWORD": "pw-lms_rw"},
+    )
     assert proc.returncode == 0, proc.stderr.decode()
     assert b"pw-lms_rw" not in proc.stderr
     s = json.loads(summary.read_text())
@@ -275,8 +295,12 @@ def test_xapi_create_and_write_lms_end_to_end(lms, tmp_path) -> None:
     assert names == {BOB, ANN, made}
     # a second run, rejecting, reads carl's id from the LMS and gives the very same statements
     out2 = tmp_path / "out2.ndjson"
-    proc = _cli(*[a.replace("lms_rw@", "lms_ro@") for a in common], "--to", f"file:{out2}",
-                env={"MYSQL_PASSWORD": "pw-lms_ro"})  # fmt: skip
+    proc = _cli(
+        *[a.replace("lms_rw@", "lms_ro@") for a in common],
+        "--to",
+        f"file:{out2}",
+        env={"MYSQL_PASSWORD": "pw-lms_ro"},
+    )
     assert proc.returncode == 0, proc.stderr.decode()
     assert out2.read_text() == out.read_text()
 
@@ -297,17 +321,34 @@ def test_csv_clickhouse_and_lms_sources_give_identical_statements(lms, tmp_path)
     ch = open_clickhouse(dest)
     try:
         ensure_event_sink(ch, ("course_overviews",))
-        for key, display, dumped in ((COURSE, "Old name", "2024-01-01 00:00:00.000001+00:00"),
-                                     (COURSE, "Demonstration Course", "2024-06-01 00:00:00.000001+00:00"),
-                                     (CCX, "Demonstration Course (CCX 1)", "2024-06-01 00:00:00.000001+00:00")):  # fmt: skip
+        for key, display, dumped in (
+            (COURSE, "Old name", "2024-01-01 00:00:00.000001+00:00"),
+            (COURSE, "Demonstration Course", "2024-06-01 00:00:00.000001+00:00"),
+            (CCX, "Demonstration Course (CCX 1)", "2024-06-01 00:00:00.000001+00:00"),
+        ):
             ch.insert(
                 "event_sink.course_overviews",
                 [["edX", key, display, "", "", "", "", False, "{}", "", "", uuid.uuid4(), dumped]],
-                ["org", "course_key", "display_name", "course_start", "course_end", "enrollment_start",
-                 "enrollment_end", "self_paced", "course_data_json", "created", "modified", "dump_id",
-                 "time_last_dumped"],
-            )  # fmt: skip
-        assert load_courses_clickhouse(ch) == {COURSE: "Demonstration Course", CCX: "Demonstration Course (CCX 1)"}
+                [
+                    "org",
+                    "course_key",
+                    "display_name",
+                    "course_start",
+                    "course_end",
+                    "enrollment_start",
+                    "enrollment_end",
+                    "self_paced",
+                    "course_data_json",
+                    "created",
+                    "modified",
+                    "dump_id",
+                    "time_last_dumped",
+                ],
+            )
+        assert load_courses_clickhouse(ch) == {
+            COURSE: "Demonstration Course",
+            CCX: "Demonstration Course (CCX 1)",
+        }
     finally:
         ch.close()
     from_csv = (load_actors_csv(str(tmp_path / "users.csv")), load_courses_csv(str(tmp_path / "courses.csv")))
@@ -316,8 +357,11 @@ def test_csv_clickhouse_and_lms_sources_give_identical_statements(lms, tmp_path)
     try:
         outcomes = [
             _outcomes(actors, courses)
-            for actors, courses in (from_csv, (by_default.actors, by_default.courses),
-                                    (from_lms.actors, from_lms.courses))  # fmt: skip
+            for actors, courses in (
+                from_csv,
+                (by_default.actors, by_default.courses),
+                (from_lms.actors, from_lms.courses),
+            )
         ]
     finally:
         by_default.close()
@@ -327,7 +371,9 @@ def test_csv_clickhouse_and_lms_sources_give_identical_statements(lms, tmp_path)
 
 
 def _outcomes(actors, courses) -> list:
-    ctx = Context(lms_root_url="http://localhost:18000", transformer_version="t@1", actors=actors, courses=courses)
+    ctx = Context(
+        lms_root_url="http://localhost:18000", transformer_version="t@1", actors=actors, courses=courses
+    )
     results = []
     # learners every source knows the same way (the LMS alone knows carl exists, without an id)
     for line in _events(((3, "bob"), (6, "ann"), (42, "ghost"))).splitlines():
@@ -359,3 +405,34 @@ def test_100k_users_load_in_bounded_time_and_memory(mariadb, monkeypatch) -> Non
     assert len(actors) == 100_000 and actors.find("learner_99999") == actors.find(99_999)
     assert seconds < 30, seconds  # ~1.2 s measured; the machine is shared
     assert grown < 60, grown  # ~27 MiB measured (268 bytes per learner)
+
+
+def test_chunked_read_is_every_row_once_even_with_odd_usernames(lms) -> None:
+    server, name, uuid_type = lms
+    odd = str(uuid.uuid4())
+    with server.connect(name) as conn:
+        add_users(conn, [(20, "tab\tname"), (21, "line\nname"), (5000, "far")])
+        add_xapi_ids(conn, [(20, odd), (21, str(uuid.uuid4())), (5000, str(uuid.uuid4()))], uuid_type)
+    reader = Lms(parse_lms_url(server.url(name)))
+    rows = sorted(reader.stream_xapi_ids(span=3))
+    assert rows == sorted(reader.stream_xapi_ids())
+    assert [r[0] for r in rows] == [3, 6, 10, 11, 20, 21, 5000]
+    assert (20, "tab\tname", odd) in rows
+    reader.close()
+
+
+def test_actors_command_copies_and_reports(lms, tmp_path) -> None:
+    server, name, _ = lms
+    dest = f"chdb:{tmp_path / 'ch'}"
+    proc = _cli("actors", "--from", server.url(name), "--to", dest, env={"MYSQL_PASSWORD": "pw-lms_rw"})
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert b"4 learner ids read, 4 written" in proc.stderr and b"pw-lms_rw" not in proc.stderr
+    proc = _cli("actors", "--from", server.url(name), "--to", dest, env={"MYSQL_PASSWORD": "nope-x1"})
+    assert proc.returncode == 1 and b"Access denied" in proc.stderr and b"nope-x1" not in proc.stderr
+    ch = open_clickhouse(dest)
+    try:
+        by_id = load_actors_clickhouse(ch).by_id
+        assert sorted(by_id) == [3, 6, 10, 11] and by_id[3] == BOB and by_id[10] == RETIREE
+        assert ch.query("SELECT count(), uniqExact(dump_id) FROM event_sink.external_id") == [(4, 4)]
+    finally:
+        ch.close()

@@ -208,8 +208,17 @@ def courses(sources, dest, force, course_key, summary_path) -> None:
 
 
 @main.command()
-@click.option("--from", "source", required=True, help="The LMS database: mysql://USER@HOST[:PORT]/DB (env MYSQL_PASSWORD).")
-@click.option("--to", "dest", help="ClickHouse: chdb:PATH or clickhouse://USER@HOST[:PORT] (default chdb:./aspects-data).")
+@click.option(
+    "--from",
+    "source",
+    required=True,
+    help="The LMS database: mysql://USER@HOST[:PORT]/DB (env MYSQL_PASSWORD).",
+)
+@click.option(
+    "--to",
+    "dest",
+    help="ClickHouse: chdb:PATH or clickhouse://USER@HOST[:PORT] (default chdb:./aspects-data).",
+)
 def actors(source, dest) -> None:
     """Copy the LMS's learner xAPI ids into event_sink.external_id (rows the Aspects plugin writes)."""
     from .identities.copy_actors import copy_actors

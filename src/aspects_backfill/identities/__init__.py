@@ -112,7 +112,9 @@ def _check_create(opts: IdentityOptions, actors_kind: str) -> None:
             "--unknown-actors create needs the LMS database as --actors mysql://USER@HOST/DB: "
             "only the LMS knows which learners exist"
         )
-    if not opts.dry_run and not (opts.write_lms or opts.new_actors_out or is_clickhouse_dest(opts.dest or "-")):
+    if not opts.dry_run and not (
+        opts.write_lms or opts.new_actors_out or is_clickhouse_dest(opts.dest or "-")
+    ):
         raise UsageError(
             "--unknown-actors create must record the ids it makes: add --write-lms (the LMS keeps them), "
             "--new-actors-out FILE.csv, or write to a ClickHouse destination (event_sink.external_id)"

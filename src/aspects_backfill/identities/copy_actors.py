@@ -68,7 +68,9 @@ def _insert(ch, rows: list[tuple[int, str, str]]) -> int:
     try:
         ch.insert("event_sink.external_id", external_id_rows(rows), EXTERNAL_ID_COLUMNS)
     except Exception as exc:
-        raise BackfillError(f"cannot write {ch.where} event_sink.external_id: {str(exc).splitlines()[0]}") from exc
+        raise BackfillError(
+            f"cannot write {ch.where} event_sink.external_id: {str(exc).splitlines()[0]}"
+        ) from exc
     count = len(rows)
     rows.clear()
     return count

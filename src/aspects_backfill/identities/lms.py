@@ -101,7 +101,9 @@ class Lms:
                 autocommit=True,
             )
         except pymysql.MySQLError as exc:
-            raise BackfillError(f"cannot connect to the LMS database {address.where}: {_reason(exc)}") from exc
+            raise BackfillError(
+                f"cannot connect to the LMS database {address.where}: {_reason(exc)}"
+            ) from exc
         with self.conn.cursor() as cur:
             # READ COMMITTED: a row the LMS commits during the run is seen by the next query.
             cur.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
@@ -156,15 +158,42 @@ class Lms:
             self._xapi_type_id = rows[0][0] if rows else None
         return self._xapi_type_id
 
-    def stream_xapi_ids(self) -> Iterator[tuple[int, str, str]]:
-        """(user_id, username, external_user_id text) for every learner with an xAPI id."""
+    def stream_xapi_ids(self, span: int = 50_000) -> Iterator[tuple[int, str, str]]:
+        """(user_id, username, external_user_id text) for every learner with an xAPI id.
+
+        Read in user-id ranges, each range as one text the server joins (GROUP_CONCAT): a
+        row-per-learner protocol costs ~7 µs a row in PyMySQL, this ~1 µs. A range whose text
+        does not split cleanly (a tab or newline in a username) is read again row by row.
+        """
+        type_id = self.xapi_type_id()
+        if type_id is None:
+            return
+        low, high = self.query(
+            f"SELECT MIN(user_id), MAX(user_id) FROM {EXTERNAL_ID} WHERE external_id_type_id = %s", (type_id,)
+        )[0]
+        if low is None:
+            return
+        self.query("SET SESSION group_concat_max_len = 1073741824")
         ext = _CANONICAL_UUID.format(col="e.external_user_id")
-        return self.stream(
-            f"SELECT u.id, u.username, {ext} FROM {EXTERNAL_ID} e "
-            f"JOIN {ID_TYPE} t ON t.id = e.external_id_type_id "
-            "JOIN auth_user u ON u.id = e.user_id WHERE t.name = %s",
-            (XAPI_TYPE,),
+        joined = (
+            f"SELECT COUNT(*), GROUP_CONCAT(CONCAT_WS('\\t', u.id, u.username, {ext}) SEPARATOR '\\n') "
+            f"FROM {EXTERNAL_ID} e JOIN auth_user u ON u.id = e.user_id "
+            "WHERE e.external_id_type_id = %s AND e.user_id >= %s AND e.user_id < %s"
         )
+        for start in range(low, high + 1, span):
+            count, text = self.query(joined, (type_id, start, start + span))[0]
+            if not count:
+                continue
+            rows = [line.split("\t") for line in text.split("\n")] if text else []
+            if len(rows) == count and all(len(r) == 3 for r in rows):
+                for uid, name, external in rows:
+                    yield int(uid), name, external
+                continue
+            yield from self.query(
+                f"SELECT u.id, u.username, {ext} FROM {EXTERNAL_ID} e JOIN auth_user u ON u.id = e.user_id "
+                "WHERE e.external_id_type_id = %s AND e.user_id >= %s AND e.user_id < %s",
+                (type_id, start, start + span),
+            )
 
     def stream_course_names(self) -> Iterator[tuple[str, str | None]]:
         return self.stream("SELECT id, display_name FROM course_overviews_courseoverview")
@@ -175,7 +204,9 @@ class Lms:
     def users_by_names(self, names: list[str]) -> list[tuple[int, str]]:
         """Users whose username matches one of ``names`` under the database's collation (as Django asks)."""
         marks = ", ".join(["%s"] * len(names))
-        return self.query(f"SELECT id, username FROM auth_user WHERE username IN ({marks}) ORDER BY id", names)
+        return self.query(
+            f"SELECT id, username FROM auth_user WHERE username IN ({marks}) ORDER BY id", names
+        )
 
     def xapi_id_of(self, user_id: int) -> str | None:
         ext = _CANONICAL_UUID.format(col="e.external_user_id")

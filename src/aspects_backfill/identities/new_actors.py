@@ -24,7 +24,14 @@ from ..errors import BackfillError
 from ..sinks.base import Record, Sink, WriteResult
 from .lms import XAPI_TYPE, Lms
 
-EXTERNAL_ID_COLUMNS = ["external_user_id", "external_id_type", "username", "user_id", "dump_id", "time_last_dumped"]
+EXTERNAL_ID_COLUMNS = [
+    "external_user_id",
+    "external_id_type",
+    "username",
+    "user_id",
+    "dump_id",
+    "time_last_dumped",
+]
 
 
 def dump_time() -> str:
