@@ -99,16 +99,15 @@ class Lms:
                 charset="utf8mb4",
                 connect_timeout=15,
                 autocommit=True,
+                # run again on every reconnect, so a new session is never writable by accident;
+                # READ COMMITTED: a row the LMS commits during the run is seen by the next query
+                init_command="SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"
+                + ("" if writable else ", READ ONLY"),
             )
         except pymysql.MySQLError as exc:
             raise BackfillError(
                 f"cannot connect to the LMS database {address.where}: {_reason(exc)}"
             ) from exc
-        with self.conn.cursor() as cur:
-            # READ COMMITTED: a row the LMS commits during the run is seen by the next query.
-            cur.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
-            if not writable:
-                cur.execute("SET SESSION TRANSACTION READ ONLY")
         self._uuid_is_char: bool | None = None
         self._xapi_type_id: int | None = None
         self._has_history: bool | None = None
@@ -116,14 +115,23 @@ class Lms:
     # ------------------------------------------------------------ queries
 
     def query(self, sql: str, args: Any = None) -> list[tuple]:
+        """One statement; if the server dropped an idle connection (hours-long runs), reconnect once."""
         import pymysql
 
-        try:
-            with self.conn.cursor() as cur:
-                cur.execute(sql, args)
-                return list(cur.fetchall())
-        except pymysql.MySQLError as exc:
-            raise BackfillError(f"LMS database {self.address.where}: {_reason(exc)}") from exc
+        for attempt in (1, 2):
+            try:
+                with self.conn.cursor() as cur:
+                    cur.execute(sql, args)
+                    return list(cur.fetchall())
+            except pymysql.MySQLError as exc:
+                if attempt == 1 and _connection_lost(exc):
+                    with contextlib.suppress(Exception):
+                        self.conn.close()
+                    with contextlib.suppress(pymysql.MySQLError):
+                        self.conn.connect()  # same parameters, init_command included
+                    continue
+                raise BackfillError(f"LMS database {self.address.where}: {_reason(exc)}") from exc
+        raise AssertionError("unreachable")
 
     def stream(self, sql: str, args: Any = None, chunk: int = 20_000) -> Iterator[tuple]:
         """Rows as the server sends them (unbuffered): a million rows never sit in memory twice."""
@@ -158,8 +166,10 @@ class Lms:
             self._xapi_type_id = rows[0][0] if rows else None
         return self._xapi_type_id
 
-    def stream_xapi_ids(self, span: int = 50_000) -> Iterator[tuple[int, str, str]]:
-        """(user_id, username, external_user_id text) for every learner with an xAPI id.
+    def stream_xapi_ids(
+        self, span: int = 50_000, names: bool = True
+    ) -> Iterator[tuple[int, str | None, str]]:
+        """(user_id, username or None, external_user_id text) for every learner with an xAPI id.
 
         Read in user-id ranges, each range as one text the server joins (GROUP_CONCAT): a
         row-per-learner protocol costs ~7 µs a row in PyMySQL, this ~1 µs. A range whose text
@@ -175,25 +185,30 @@ class Lms:
             return
         self.query("SET SESSION group_concat_max_len = 1073741824")
         ext = _CANONICAL_UUID.format(col="e.external_user_id")
-        joined = (
-            f"SELECT COUNT(*), GROUP_CONCAT(CONCAT_WS('\\t', u.id, u.username, {ext}) SEPARATOR '\\n') "
-            f"FROM {EXTERNAL_ID} e JOIN auth_user u ON u.id = e.user_id "
-            "WHERE e.external_id_type_id = %s AND e.user_id >= %s AND e.user_id < %s"
-        )
+        if names:
+            columns, tables = (
+                f"u.id, u.username, {ext}",
+                f"{EXTERNAL_ID} e JOIN auth_user u ON u.id = e.user_id",
+            )
+        else:  # CONCAT_WS skips the NULL: two fields per line
+            columns, tables = f"e.user_id, NULL, {ext}", f"{EXTERNAL_ID} e"
+        fields = 3 if names else 2
+        where = "WHERE e.external_id_type_id = %s AND e.user_id >= %s AND e.user_id < %s"
+        joined = f"SELECT COUNT(*), GROUP_CONCAT(CONCAT_WS('\\t', {columns}) SEPARATOR '\\n') FROM {tables} {where}"
         for start in range(low, high + 1, span):
-            count, text = self.query(joined, (type_id, start, start + span))[0]
+            args = (type_id, start, start + span)
+            count, text = self.query(joined, args)[0]
             if not count:
                 continue
             rows = [line.split("\t") for line in text.split("\n")] if text else []
-            if len(rows) == count and all(len(r) == 3 for r in rows):
+            if len(rows) != count or any(len(r) != fields for r in rows):
+                yield from self.query(f"SELECT {columns} FROM {tables} {where}", args)
+            elif names:
                 for uid, name, external in rows:
                     yield int(uid), name, external
-                continue
-            yield from self.query(
-                f"SELECT u.id, u.username, {ext} FROM {EXTERNAL_ID} e JOIN auth_user u ON u.id = e.user_id "
-                "WHERE e.external_id_type_id = %s AND e.user_id >= %s AND e.user_id < %s",
-                (type_id, start, start + span),
-            )
+            else:
+                for uid, external in rows:
+                    yield int(uid), None, external
 
     def stream_course_names(self) -> Iterator[tuple[str, str | None]]:
         return self.stream("SELECT id, display_name FROM course_overviews_courseoverview")
@@ -283,6 +298,15 @@ class Lms:
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.conn.close()
+
+
+def _connection_lost(exc: Exception) -> bool:
+    import pymysql
+
+    if isinstance(exc, pymysql.err.InterfaceError):
+        return True
+    code = exc.args[0] if exc.args else None
+    return isinstance(exc, pymysql.err.OperationalError) and code in (2006, 2013, 2055)
 
 
 def _reason(exc: Exception) -> str:
