@@ -27,9 +27,10 @@ from aspects_backfill.identities.clickhouse_source import load_actors_clickhouse
 from aspects_backfill.identities.copy_actors import copy_actors
 from aspects_backfill.identities.lms import Lms, parse_lms_url
 from aspects_backfill.identities.lookup import NO_XAPI_ID, UNKNOWN_USER, LmsActorLookup
-from aspects_backfill.identities.new_actors import NewActors, dump_time
+from aspects_backfill.identities.new_actors import NewActors, RecordingSink, dump_time
 from aspects_backfill.identities.retired import RetiredNames
 from aspects_backfill.pipeline import RunOptions, transform_line
+from aspects_backfill.sinks.files import FileSink
 from aspects_backfill.transform import Context, Rejected
 from lms_db import add_course, add_users, add_xapi_ids, running_mariadb
 
@@ -107,6 +108,16 @@ def test_retired_learner_found_by_old_username(lms, monkeypatch) -> None:
     assert _refusal(other, "dora") == UNKNOWN_USER  # salts are the LMS's settings: wrong ones find nobody
 
 
+def test_retired_learner_found_in_a_csv_too(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("RETIRED_USER_SALTS", raising=False)
+    retired_name = RetiredNames().candidates("dora")[0]  # retired under an older salt
+    path = tmp_path / "users.csv"
+    path.write_text(f"user_id,username,external_user_id\n10,{retired_name},{RETIREE}\n3,bob,{BOB}\n")
+    actors = load_actors_csv(str(path))
+    assert actors.find("dora") == actors.find("DORA") == actors.find(10) == RETIREE
+    assert actors.find("bob") == BOB and actors.find("eve") is None
+
+
 def test_retired_pick_prefers_exact_case() -> None:
     names = RetiredNames()
     retired = (1, names.candidates("Sam")[0])
@@ -142,6 +153,11 @@ def test_create_makes_one_id_per_learner_without_touching_the_lms(lms, tmp_path)
     assert uuid.UUID(made).version == 4
     assert actors.find(7) == actors.find("carl") == made and new.created == 1
     assert _refusal(actors, "nobody") == UNKNOWN_USER  # unknown to the LMS: still refused
+    assert not (tmp_path / "new.csv").exists()
+    sink = RecordingSink(FileSink(str(tmp_path / "out.ndjson")), new)
+    sink.write([])  # the new id is on record before any statement is written
+    assert load_actors_csv(str(tmp_path / "new.csv")).by_id == {7: made}
+    sink.close()
     new.close()
     assert load_actors_csv(str(tmp_path / "new.csv")).by_id == {7: made}
     assert actors.lms.xapi_id_of(7) is None

@@ -40,7 +40,9 @@ def table_has_rows(ch: ClickHouse, table: str, where: str = "1") -> bool:
 
 
 def load_actors_clickhouse(ch: ClickHouse) -> ActorLookup:
-    actors = ActorLookup()
+    from .lookup import MapActorLookup
+
+    actors = MapActorLookup()
     by_id, by_name, match = actors.by_id, actors.by_name, UUID_TEXT.fullmatch
     for user_id, username, external in _stream(ch, ACTORS_SQL):
         if not match(external) or external == ZERO_UUID:

@@ -27,7 +27,9 @@ def _rows(path: str, required: tuple[str, ...]) -> csv.DictReader:
 
 
 def load_actors_csv(path: str) -> ActorLookup:
-    actors = ActorLookup()
+    from .lookup import MapActorLookup
+
+    actors = MapActorLookup()
     reader = _rows(path, ("user_id", "username", "external_user_id"))
     for number, row in enumerate(reader, start=2):
         raw_id = (row.get("user_id") or "").strip()

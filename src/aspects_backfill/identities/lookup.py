@@ -36,6 +36,24 @@ UNKNOWN_USER = "unknown user"
 NO_XAPI_ID = "learner has no xAPI id"
 
 
+class MapActorLookup(ActorLookup):
+    """The maps alone (CSV, ClickHouse): after a username miss, its retired forms are tried,
+    as edx-platform's ``get_potentially_retired_user_by_username`` would find the account."""
+
+    def __init__(self, retired: RetiredNames | None = None) -> None:
+        super().__init__()
+        self.retired = retired or RetiredNames.from_env()
+
+    def find(self, username_or_id: Any) -> str | None:
+        found = super().find(username_or_id)
+        if found is None and username_or_id and isinstance(username_or_id, str):
+            by_name = self.by_name
+            hits = {by_name[c] for c in self.retired.candidates(username_or_id) if c in by_name}
+            if len(hits) == 1:
+                return hits.pop()
+        return found
+
+
 class LmsActorLookup(ActorLookup):
     """``find`` never creates unless given ``new_actors`` (``--unknown-actors create``)."""
 

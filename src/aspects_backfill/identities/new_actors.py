@@ -152,3 +152,8 @@ class RecordingSink:
 
     def close(self) -> None:
         self.inner.close()
+
+    def __getattr__(self, name: str):
+        if name == "inner":
+            raise AttributeError(name)
+        return getattr(self.inner, name)  # anything else a destination offers
