@@ -321,6 +321,35 @@ def test_xapi_create_and_write_lms_end_to_end(lms, tmp_path) -> None:
     assert out2.read_text() == out.read_text()
 
 
+def test_dry_run_create_records_nothing(lms, tmp_path) -> None:
+    server, name, _ = lms
+    log, new_csv, summary = tmp_path / "t.log", tmp_path / "new.csv", tmp_path / "s.json"
+    log.write_bytes(_events())
+    proc = _cli(
+        "xapi",
+        str(log),
+        "--lms-root-url",
+        "http://lms",
+        "--actors",
+        server.url(name),
+        "--courses",
+        server.url(name),
+        "--quiet",
+        "--dry-run",
+        "--unknown-actors",
+        "create",
+        "--write-lms",
+        "--new-actors-out",
+        str(new_csv),
+        "--summary-json",
+        str(summary),
+        env={"MYSQL_PASSWORD": "pw-lms_rw"},
+    )
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert "new xAPI ids: 1 made (dry run: kept nowhere)" in json.loads(summary.read_text())["notes"]
+    assert not new_csv.exists() and Lms(parse_lms_url(server.url(name))).xapi_id_of(7) is None
+
+
 def test_csv_clickhouse_and_lms_sources_give_identical_statements(lms, tmp_path) -> None:
     server, name, _ = lms
     users = [(3, "bob", BOB), (6, "ann", ANN)]

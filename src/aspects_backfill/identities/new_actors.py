@@ -118,6 +118,8 @@ class NewActors:
         text = f"new xAPI ids: {self.created} made"
         if self.lms_writer is not None:
             text += f" and stored in the LMS, {self.lms_won} taken from the LMS (made there meanwhile)"
+        if not self.records_anywhere:
+            text += " (dry run: kept nowhere)"
         return text
 
     def close(self) -> None:
