@@ -136,6 +136,23 @@ def test_read_only_unless_asked(lms) -> None:
     assert reader.users_by_id(7) == [(7, "carl")]
 
 
+def test_lms_url_forms() -> None:
+    plain = parse_lms_url("mysql://reader@db.example:3307/openedx")
+    assert (plain.user, plain.host, plain.port, plain.database, plain.tls_ca) == (
+        "reader",
+        "db.example",
+        3307,
+        "openedx",
+        None,
+    )
+    assert parse_lms_url("mysql://r@db/openedx?ssl=true").tls_ca == ""
+    assert parse_lms_url("mysql://r@db/openedx?ssl_ca=/etc/ca.pem").tls_ca == "/etc/ca.pem"
+    assert parse_lms_url("mysql://r@localhost/o?unix_socket=/run/m.sock").where == "mysql://r@/run/m.sock/o"
+    for bad in ("mysql://db/openedx", "mysql://r@db/", "mysql://r@db/o?sslmode=x", "postgres://r@db/o"):
+        with pytest.raises(UsageError):
+            parse_lms_url(bad)
+
+
 def test_password_only_from_env_and_never_echoed(lms, monkeypatch) -> None:
     server, name, _ = lms
     with pytest.raises(UsageError, match="MYSQL_PASSWORD"):
@@ -144,6 +161,9 @@ def test_password_only_from_env_and_never_echoed(lms, monkeypatch) -> None:
     with pytest.raises(BackfillError) as exc:
         Lms(parse_lms_url(server.url(name)))
     assert "wrong-Secret-991" not in str(exc.value) and "Access denied" in str(exc.value)
+    monkeypatch.delenv("MYSQL_PASSWORD")
+    with pytest.raises(BackfillError, match="MYSQL_PASSWORD is not set"):
+        Lms(parse_lms_url(server.url(name)))
 
 
 def test_create_makes_one_id_per_learner_without_touching_the_lms(lms, tmp_path) -> None:

@@ -1,6 +1,7 @@
 """The LMS database (MySQL or MariaDB) as edx-platform lays it out, read through PyMySQL.
 
-``mysql://USER@HOST[:PORT]/DB[?unix_socket=PATH]``; the password comes from
+``mysql://USER@HOST[:PORT]/DB[?unix_socket=PATH|ssl=true|ssl_ca=PATH]`` (TLS with the system's
+or the given CAs, host name checked); the password comes from
 ``MYSQL_PASSWORD`` only, so it never shows in a process list or a log. Sessions are
 read-only unless the caller asks to write (``--write-lms``), so a mistake cannot change the LMS.
 
@@ -50,6 +51,7 @@ class LmsAddress:
     port: int
     database: str
     unix_socket: str | None = None
+    tls_ca: str | None = None  # "" = TLS with the system's CAs
 
     @property
     def where(self) -> str:
@@ -71,8 +73,15 @@ def parse_lms_url(spec: str) -> LmsAddress:
         port = url.port or 3306
     except ValueError as exc:
         raise UsageError(f"bad port in {url.scheme}://{url.username}@{url.netloc.split('@')[-1]}") from exc
-    socket = parse_qs(url.query).get("unix_socket", [None])[0]
-    return LmsAddress(unquote(url.username), url.hostname or "localhost", port, database, socket)
+    query = parse_qs(url.query)
+    unknown = set(query) - {"unix_socket", "ssl", "ssl_ca"}
+    if unknown:
+        raise UsageError(f"unknown LMS database URL option(s): {', '.join(sorted(unknown))}")
+    socket = query.get("unix_socket", [None])[0]
+    tls_ca = query.get("ssl_ca", [None])[0]
+    if tls_ca is None and query.get("ssl", ["false"])[0].lower() in ("1", "true", "yes"):
+        tls_ca = ""
+    return LmsAddress(unquote(url.username), url.hostname or "localhost", port, database, socket, tls_ca)
 
 
 def utc_now_naive() -> datetime:
@@ -84,6 +93,8 @@ class Lms:
     """One connection to the LMS database; read-only unless ``writable``."""
 
     def __init__(self, address: LmsAddress, writable: bool = False) -> None:
+        import ssl
+
         import pymysql
 
         self.address = address
@@ -96,6 +107,9 @@ class Lms:
                 password=os.environ.get("MYSQL_PASSWORD", ""),
                 database=address.database,
                 unix_socket=address.unix_socket,
+                ssl=None
+                if address.tls_ca is None
+                else ssl.create_default_context(cafile=address.tls_ca or None),
                 charset="utf8mb4",
                 connect_timeout=15,
                 autocommit=True,
@@ -104,9 +118,10 @@ class Lms:
                 init_command="SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"
                 + ("" if writable else ", READ ONLY"),
             )
-        except pymysql.MySQLError as exc:
+        except (pymysql.MySQLError, OSError) as exc:
+            hint = "" if "MYSQL_PASSWORD" in os.environ else " (MYSQL_PASSWORD is not set)"
             raise BackfillError(
-                f"cannot connect to the LMS database {address.where}: {_reason(exc)}"
+                f"cannot connect to the LMS database {address.where}: {_reason(exc)}{hint}"
             ) from exc
         self._uuid_is_char: bool | None = None
         self._xapi_type_id: int | None = None
