@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import __version__
-from .clickhouse.connection import is_clickhouse_dest
+from .clickhouse.connection import DEFAULT_DEST, is_clickhouse_dest
 from .errors import UsageError
 from .identities import Identities, IdentityOptions, RecordingSink, open_identities
 from .pipeline import Runner, RunOptions
@@ -20,7 +20,7 @@ from .transform import Context
 @dataclass
 class XapiArgs:
     sources: list[str]
-    dest: str = "-"
+    dest: str = DEFAULT_DEST
     dests: list[str] = field(default_factory=list)  # every --to; empty: just ``dest``
     lms_root_url: str | None = None
     actors_path: str | None = None
@@ -37,6 +37,9 @@ class XapiArgs:
     rejects_path: str | None = None
     summary_path: str | None = None
     quiet: bool = False
+    xapi_table: str | None = None
+    batch_bytes: int | None = None
+    strict: bool = False
 
 
 def default_transformer_version() -> str:
@@ -92,7 +95,18 @@ def run_xapi(args: XapiArgs) -> None:
 
 def _run(args: XapiArgs, ids: Identities, objects: list) -> Summary:
     ctx = build_context(args, ids)
-    sink = None if args.dry_run else open_sinks(args.dests or [args.dest], args.lrs)
+    sink = (
+        None
+        if args.dry_run
+        else open_sinks(
+            args.dests or [args.dest],
+            args.lrs,
+            xapi_table=args.xapi_table,
+            batch_rows=args.batch_size,
+            batch_bytes=args.batch_bytes,
+            strict=args.strict,
+        )
+    )
     if sink is not None and ids.new_actors is not None:
         sink = RecordingSink(sink, ids.new_actors)  # new ids on record before statements carry them
     console = stderr_console()
@@ -115,4 +129,6 @@ def _run(args: XapiArgs, ids: Identities, objects: list) -> Summary:
             sink.close()
     if len(args.dests) > 1 and hasattr(sink, "notes"):
         summary.notes.extend(sink.notes())
+    elif hasattr(sink, "warnings"):  # a single destination's warnings (ClickHouse pitfalls)
+        summary.notes.extend(sink.warnings())
     return summary

@@ -9,7 +9,9 @@ a process list or a log.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -17,6 +19,9 @@ from urllib.parse import parse_qs, urlsplit
 from ..errors import BackfillError, UsageError
 
 DEFAULT_DEST = "chdb:./aspects-data"
+# chDB data directories this process has open (the engine is shared by clients on one path):
+# the lock probe below would otherwise mistake our own lock for another process's.
+_OPEN_HERE: Counter[str] = Counter()
 
 
 @dataclass
@@ -45,6 +50,8 @@ class ClickHouse:
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.client.close()
+        if self.embedded and _OPEN_HERE[self.where] > 0:
+            _OPEN_HERE[self.where] -= 1
 
 
 def is_clickhouse_dest(dest: str | None) -> bool:
@@ -66,17 +73,48 @@ def _open_chdb(path: str) -> ClickHouse:
 
     path = os.path.abspath(path)
     os.makedirs(path, exist_ok=True)
+    where = f"chdb:{path}"
+    if not _OPEN_HERE[where] and _locked_by_another_process(path):
+        raise BackfillError(_in_use_message(path))
     try:
         client = clickhouse_connect.get_client(interface="chdb", path=path)
     except Exception as exc:
         text = str(exc)
-        if "Cannot lock file" in text or ("status" in text and "lock" in text.lower()):
-            raise BackfillError(
-                f"the embedded ClickHouse directory {path} is in use by another process; "
-                "wait for it to finish (or stop it), or pass another --to chdb:PATH"
-            ) from exc
+        if (not _OPEN_HERE[where] and _locked_by_another_process(path)) or "Cannot lock file" in text:
+            raise BackfillError(_in_use_message(path)) from exc
+        if "another" in text.lower() and "path" in text.lower():  # one chDB path per process
+            raise BackfillError(f"this process already has another embedded ClickHouse open: {text}") from exc
         raise BackfillError(f"cannot open the embedded ClickHouse in {path}: {text.splitlines()[0]}") from exc
-    return ClickHouse(client=client, where=f"chdb:{path}", embedded=True)
+    _OPEN_HERE[where] += 1
+    return ClickHouse(client=client, where=where, embedded=True)
+
+
+def _in_use_message(path: str) -> str:
+    return (
+        f"the embedded ClickHouse directory {path} is in use by another process (chDB allows one "
+        "process per data directory); wait for that process to finish or stop it, "
+        "or pass another --to chdb:PATH"
+    )
+
+
+def _locked_by_another_process(path: str) -> bool:
+    """ClickHouse holds an exclusive flock on ``PATH/status`` while a process uses the directory."""
+    status = os.path.join(path, "status")
+    if not os.path.exists(status):
+        return False
+    try:
+        fd = os.open(status, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
 
 
 def _open_server(dest: str) -> ClickHouse:

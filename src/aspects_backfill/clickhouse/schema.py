@@ -129,24 +129,39 @@ def split_table(name: str) -> tuple[str, str]:
     return db, table
 
 
+def _existing(ch: ClickHouse, db: str) -> set[str]:
+    """Tables of ``db``. Looked up first because even ``CREATE ... IF NOT EXISTS`` needs the
+    CREATE grant, which Aspects' loading users (ch_lrs, ch_vector, ch_cms) do not have."""
+    return {r[0] for r in ch.query("SELECT name FROM system.tables WHERE database = {db:String}", {"db": db})}
+
+
+def _ensure_database(ch: ClickHouse, db: str) -> None:
+    if not ch.query("SELECT 1 FROM system.databases WHERE name = {db:String}", {"db": db}):
+        ch.command(f"CREATE DATABASE IF NOT EXISTS {db}")
+
+
 def ensure_xapi_table(ch: ClickHouse, table: str = DEFAULT_XAPI_TABLE) -> None:
     """Create the raw xAPI table (and its database) if missing; Vector's shape for ``openedx.*``."""
-    db, _ = split_table(table)
-    ch.command(f"CREATE DATABASE IF NOT EXISTS {db}")
+    db, name = split_table(table)
+    if name in _existing(ch, db):
+        return
+    _ensure_database(ch, db)
     ddl = VECTOR_XAPI_TABLE if db == "openedx" else RALPH_XAPI_TABLE
     ch.command(ddl.format(table=table))
 
 
 def ensure_event_sink(ch: ClickHouse, tables: tuple[str, ...] | None = None) -> None:
     """Create the ``event_sink`` database and the named tables (default: all) if missing."""
-    ch.command("CREATE DATABASE IF NOT EXISTS event_sink")
-    for name in tables or tuple(EVENT_SINK_TABLES):
+    wanted = [n for n in tables or tuple(EVENT_SINK_TABLES) if n not in _existing(ch, "event_sink")]
+    if wanted:
+        _ensure_database(ch, "event_sink")
+    for name in wanted:
         ch.command(EVENT_SINK_TABLES[name])
 
 
 def ensure_schema(ch: ClickHouse, xapi_table: str = DEFAULT_XAPI_TABLE) -> None:
     """Everything ``aspects-backfill init`` creates."""
     for db in DATABASES:
-        ch.command(f"CREATE DATABASE IF NOT EXISTS {db}")
+        _ensure_database(ch, db)
     ensure_xapi_table(ch, xapi_table)
     ensure_event_sink(ch)

@@ -1,4 +1,4 @@
-"""Destinations: ``-`` (stdout), ``file:PATH``, ``lrs+http(s)://…``; more register in ``open_sink``."""
+"""Destinations: ``-`` (stdout), ``file:PATH``, ``lrs+http(s)://…``, ``chdb:PATH``, ``clickhouse://…``."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ if TYPE_CHECKING:
     from .lrs import LrsOptions
 
 
-def open_sink(dest: str, lrs: LrsOptions | None = None) -> Sink:
-    """The sink a ``--to`` value names; ``lrs`` carries the LRS options (defaults if None)."""
+def open_sink(dest: str, lrs: LrsOptions | None = None, **options) -> Sink:
+    """The sink a ``--to`` value names; ``lrs`` carries the LRS options (defaults if None),
+    ``options`` the ClickHouse ones (``xapi_table``, ``batch_rows``, ``batch_bytes``, ``strict``)."""
     if dest == "-":
         from .files import FileSink
 
@@ -28,19 +29,24 @@ def open_sink(dest: str, lrs: LrsOptions | None = None) -> Sink:
         from .lrs import LrsOptions, LrsSink
 
         return LrsSink(dest, lrs or LrsOptions().with_env_secrets())
+    if dest.startswith(("chdb:", "clickhouse://", "clickhouses://")):
+        from .clickhouse import ClickHouseSink
+
+        known = ("xapi_table", "batch_rows", "batch_bytes", "strict", "preflight")
+        return ClickHouseSink(dest, **{k: v for k, v in options.items() if k in known and v is not None})
     if "@" in dest:  # never echo what may be a password in a URL we do not know
         raise UsageError("unsupported destination (userinfo hidden)")
     raise UsageError(f"unsupported destination: {dest}")
 
 
-def open_sinks(dests: list[str], lrs: LrsOptions | None = None) -> Sink:
+def open_sinks(dests: list[str], lrs: LrsOptions | None = None, **options) -> Sink:
     """One sink for one ``--to``; a fan-out that writes every statement to each for several."""
     if len(set(dests)) != len(dests):
         raise UsageError("the same --to is given twice")
     sinks: list[Sink] = []
     try:
         for dest in dests:
-            sinks.append(open_sink(dest, lrs))
+            sinks.append(open_sink(dest, lrs, **options))
     except BaseException:
         for sink in sinks:
             sink.close()
