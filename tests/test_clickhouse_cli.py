@@ -197,3 +197,21 @@ def test_bad_xapi_table_is_a_usage_error(tmp_path, table) -> None:
         [GOLDEN / "inputs" / "video-fixtures.log"], "--to", f"chdb:{tmp_path}", "--xapi-table", table
     )
     assert done.returncode == 2 and b"--xapi-table" in done.stderr
+
+
+def test_old_events_are_noted_in_the_summary_and_strict_stops(tmp_path) -> None:
+    """The fixtures are from 2020: past the 1-year TTL of a real Aspects schema."""
+    require_aspects_schema()
+    db = aspects_dir(tmp_path / "db", without_ttl=False)
+    log = GOLDEN / "inputs" / "video-fixtures.log"
+    strict = _xapi([log], "--to", f"chdb:{db}", "--strict")
+    assert strict.returncode == 1
+    assert b"older than the TTL" in strict.stderr and b"none of this batch" in strict.stderr
+    with chdb(db) as ch:
+        assert raw_counts(ch) == (0, 0)
+    summary = tmp_path / "summary.json"
+    done = _xapi([log], "--to", f"chdb:{db}", "--summary-json", str(summary))
+    assert done.returncode == 0, done.stderr.decode()
+    notes = json.loads(summary.read_text())["notes"]
+    assert any("older than the TTL" in n for n in notes)
+    assert any("course_blocks" in n for n in notes)  # no course data loaded in this directory

@@ -209,3 +209,19 @@ def test_a_user_without_ddl_rights_loads_into_existing_tables(tmp_path, monkeypa
             sink.close()
     finally:
         double.stop()
+
+
+def test_an_error_no_statement_causes_stops_the_run_without_splitting(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("CLICKHOUSE_PASSWORD", PASSWORD)
+    double = Double(tmp_path / "server", "--deny", "INSERT")
+    try:
+        sink = ClickHouseSink(double.url)
+        try:
+            with pytest.raises(BackfillError) as failure:
+                sink.write(records(distinct(oracle_statements())))
+        finally:
+            sink.close()
+    finally:
+        double.stop()
+    message = str(failure.value)
+    assert "Not enough privileges" in message and "0 statements were loaded" in message

@@ -7,7 +7,7 @@ parameter and/or the body (an INSERT's data follows it), ``param_*`` query param
 as URL parameters, compressed request bodies, the exception code header, and the password
 (``X-ClickHouse-Key`` or basic auth) checked against ``--password-env``.
 
-Run: ``python chdb_http.py DATA_DIR [--password-env VAR] [--deny-ddl]``; it prints its port and serves on
+Run: ``python chdb_http.py DATA_DIR [--password-env VAR] [--deny-ddl] [--deny WORD]``; it prints its port and serves on
 127.0.0.1 until killed. ``POST /__drop?n=N`` makes it close the next N connections unanswered
 (a lost connection, for retry tests).
 """
@@ -74,7 +74,7 @@ class Engine:
         self.password = password
         self.lock = threading.Lock()
         self.drop_next = 0
-        self.deny_ddl = False
+        self.deny: tuple[str, ...] = ()  # statements refused with ACCESS_DENIED (a limited user)
         rows = self.session.query("SELECT name FROM system.settings", "TSV").bytes().decode()
         self.known_settings = set(rows.split())
 
@@ -158,7 +158,7 @@ class Handler(BaseHTTPRequestHandler):
             for k, v in args.items()
             if k not in TRANSPORT and not k.startswith("param_") and k in self.engine.known_settings
         }
-        if self.engine.deny_ddl and sql.lstrip().upper().startswith(("CREATE", "ALTER", "DROP")):
+        if self.engine.deny and sql.lstrip().upper().startswith(self.engine.deny):
             text = "Code: 497. DB::Exception: default: Not enough privileges. (ACCESS_DENIED)\n"
             return self._reply(500, text.encode(), 497)
         try:
@@ -195,9 +195,14 @@ def main() -> None:
     parser.add_argument(
         "--deny-ddl", action="store_true", help="refuse CREATE/ALTER/DROP (a loading-only user)"
     )
+    parser.add_argument(
+        "--deny", action="append", default=[], help="refuse statements starting with this word"
+    )
     args = parser.parse_args()
     Handler.engine = Engine(args.path, os.environ.get(args.password_env, "") if args.password_env else "")
-    Handler.engine.deny_ddl = args.deny_ddl
+    Handler.engine.deny = tuple(w.upper() for w in args.deny) + (
+        ("CREATE", "ALTER", "DROP") if args.deny_ddl else ()
+    )
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     print(server.server_address[1], flush=True)
     server.serve_forever()

@@ -16,6 +16,7 @@ One row per statement: ``event_id`` = statement id, ``emission_time`` = its time
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -42,6 +43,31 @@ BYTES_EMBEDDED = 128 * 1024 * 1024
 BYTES_SERVER = 32 * 1024 * 1024
 LOOKUP_CHUNK = 20_000  # ids per existence query
 RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+# Errors that no statement causes (rights, limits, a missing table): the run stops with what
+# was loaded instead of splitting the batch down to single statements that all fail alike.
+NOT_ABOUT_THE_DATA = {
+    16,  # NO_SUCH_COLUMN_IN_TABLE
+    60,  # UNKNOWN_TABLE
+    81,  # UNKNOWN_DATABASE
+    159,  # TIMEOUT_EXCEEDED
+    164,  # READONLY
+    202,  # TOO_MANY_SIMULTANEOUS_QUERIES
+    209,  # SOCKET_TIMEOUT
+    210,  # NETWORK_ERROR
+    241,  # MEMORY_LIMIT_EXCEEDED
+    242,  # TABLE_IS_READ_ONLY
+    243,  # NOT_ENOUGH_SPACE
+    252,  # TOO_MANY_PARTS
+    497,  # ACCESS_DENIED
+}
+
+
+def _code(exc: BaseException) -> int | None:
+    code = getattr(exc, "code", None)
+    if isinstance(code, int):
+        return code
+    match = re.search(r"Code: (\d+)", str(exc))
+    return int(match.group(1)) if match else None
 
 
 def _first_line(exc: BaseException) -> str:
@@ -79,6 +105,11 @@ class ClickHouseSink:
             self._retrying(lambda: ensure_xapi_table(self.ch, xapi_table), "create the xAPI table")
             views = self._retrying(lambda: downstream_views(self.ch, xapi_table), "read the views")
             self._retrying(lambda: self._setup_views(views, preflight, strict), "inspect the destination")
+        except DatabaseError as exc:
+            self.ch.close()
+            raise BackfillError(
+                f"cannot prepare {xapi_table} on {self.ch.where}: {_first_line(exc)}"
+            ) from exc
         except BaseException:
             self.ch.close()
             raise
@@ -192,9 +223,15 @@ class ClickHouseSink:
 
     def _query(self, sql: str) -> bytes:
         settings = {"max_query_size": len(sql) + 1024}
-        return self._retrying(
-            lambda: self.ch.client.raw_query(sql, fmt="TSV", settings=settings), "look up existing statements"
-        )
+        try:
+            return self._retrying(
+                lambda: self.ch.client.raw_query(sql, fmt="TSV", settings=settings),
+                "look up existing statements",
+            )
+        except OperationalError:
+            raise
+        except DatabaseError as exc:
+            raise BackfillError(self._failure("look up existing statements", exc, None)) from exc
 
     def _insert(self, table: str, rows: list[Row]) -> None:
         data = encode(rows)
@@ -215,6 +252,8 @@ class ClickHouseSink:
         except OperationalError:
             raise
         except DatabaseError as exc:
+            if _code(exc) in NOT_ABOUT_THE_DATA:
+                raise BackfillError(self._failure("check a batch", exc, rows)) from exc
             if len(rows) == 1:
                 result.rejected.append((rows[0].record, "refused by ClickHouse", _first_line(exc)))
                 return []
@@ -229,6 +268,8 @@ class ClickHouseSink:
         try:
             self._insert_new(rows, result)
         except DatabaseError as exc:
+            if _code(exc) in NOT_ABOUT_THE_DATA:
+                raise BackfillError(self._failure("insert", exc, rows)) from exc
             # Refused after the preflight (or without one): what landed before the failing view
             # stays; never insert it twice, split the rest.
             landed = self._existing(rows)
