@@ -105,7 +105,8 @@ def test_delivers_like_the_file_destination_and_rerun_adds_nothing(ralph, tmp_pa
 
     before = len(ralph.stored())
     (tmp_path / "rejects.jsonl").unlink()
-    again = _cli_xapi(log, tmp_path, dest, env={"LRS_PASSWORD": PASSWORD})
+    # --restart: the same command again would skip the finished log (run state); send it all again
+    again = _cli_xapi(log, tmp_path, dest, "--restart", env={"LRS_PASSWORD": PASSWORD})
     assert again.returncode == 0, again.stderr
     s2 = summary(tmp_path)
     assert s2["statements_written"] == 0

@@ -92,3 +92,24 @@ def test_globs_and_missing_sources(tmp_path) -> None:
     assert len(expand([str(tmp_path / "x*.log")])) == 2
     with pytest.raises(UsageError):
         expand([str(tmp_path / "nothing*.log")])
+
+
+def test_compression_is_recognised_by_content_and_plain_objects_resume_by_seeking(tmp_path) -> None:
+    import lzma
+
+    from aspects_backfill.sources import open_from
+
+    (tmp_path / "rotated").write_bytes(gzip.compress(b"gz\n"))  # no suffix, as some stores keep them
+    (tmp_path / "x.xz").write_bytes(lzma.compress(b"xz\n"))
+    (tmp_path / "plain.gz").write_bytes(b"not compressed\n")  # a suffix that lies
+    (tmp_path / "resume.log").write_bytes(b"one\ntwo\nthree\n")
+    got = {o.name.rsplit("/", 1)[-1]: o for o in expand([str(tmp_path)])}
+    assert [got[n].open().read() for n in ("rotated", "x.xz", "plain.gz")] == [
+        b"gz\n",
+        b"xz\n",
+        b"not compressed\n",
+    ]
+    stream, positioned = open_from(got["resume.log"], 4)
+    assert positioned and stream.read() == b"two\nthree\n"
+    stream, positioned = open_from(got["rotated"], 1)  # compressed: the caller skips lines instead
+    assert not positioned and stream.read() == b"gz\n"

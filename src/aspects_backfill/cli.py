@@ -149,6 +149,21 @@ _XAPI_TABLE_HELP = "Raw xAPI table (Vector installs: openedx.xapi_events_all)."
 @click.option("--rejects", "rejects_path", help="Write one JSON line per rejected line to this file.")
 @click.option("--summary-json", "summary_path", help="Write the final summary as JSON to this file.")
 @click.option("--quiet", is_flag=True, help="No progress display.")
+@click.option(
+    "--source-endpoint",
+    envvar="AWS_ENDPOINT_URL_S3",
+    help="S3-compatible endpoint for s3:// sources (MinIO, Ceph, ...). Env: AWS_ENDPOINT_URL_S3.",
+)
+@click.option(
+    "--since", help="Only events at or after this time (ISO 8601 date or date-time; UTC if no zone)."
+)
+@click.option("--until", help="Only events before this time (ISO 8601 date or date-time; UTC if no zone).")
+@click.option("--restart", is_flag=True, help="Ignore the saved run state: start from the beginning.")
+@click.option(
+    "--state-dir",
+    envvar="ASPECTS_BACKFILL_STATE_DIR",
+    help="Keep the run state here (default: next to a file/chDB destination, else ~/.local/state).",
+)
 def xapi(
     sources,
     dests,
@@ -174,9 +189,19 @@ def xapi(
     xapi_table,
     batch_bytes,
     strict,
+    source_endpoint,
+    since,
+    until,
+    restart,
+    state_dir,
 ) -> None:
-    """Transform tracking logs (files, directories, globs, '-') into xAPI statements."""
+    """Transform tracking logs (files, directories, globs, s3://BUCKET/PREFIX, '-') into xAPI.
+
+    A run into a file or database keeps its state: run the same command again after a crash
+    or Ctrl-C and it resumes where the destination stands.
+    """
     from .sinks.lrs import LrsOptions
+    from .sources_s3 import S3Settings
     from .xapi_command import XapiArgs, run_xapi
 
     run_xapi(
@@ -209,6 +234,11 @@ def xapi(
             xapi_table=xapi_table,
             batch_bytes=batch_bytes,
             strict=strict,
+            s3=S3Settings(endpoint_url=source_endpoint),
+            since=since,
+            until=until,
+            restart=restart,
+            state_dir=state_dir,
         )
     )
 
@@ -278,3 +308,96 @@ def query(sql, dest, fmt) -> None:
 
 def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").lower() in ("1", "true", "yes")
+
+
+@main.command("transform-tracking-logs")
+@click.option("--source_provider", "--source-provider", required=True, help="LOCAL, S3 or MINIO.")
+@click.option(
+    "--source_config",
+    "--source-config",
+    required=True,
+    help="JSON: container, prefix and key (LOCAL: the base directory; S3/MINIO: access key), secret, "
+    "region, host, port, secure.",
+)
+@click.option("--destination_provider", "--destination-provider", default="LRS", show_default=True)
+@click.option("--destination_config", "--destination-config", help="JSON: container, prefix, key, ...")
+@click.option(
+    "--transformer_type", "--transformer-type", required=True, help="xapi (caliper is not supported)."
+)
+@click.option("--batch_size", "--batch-size", type=click.IntRange(min=1), help="Statements per write.")
+@click.option(
+    "--sleep_between_batches_secs",
+    "--sleep-between-batches-secs",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Pause after each batch (ERB's default is 10).",
+)
+@click.option("--dry_run", "--dry-run", is_flag=True, help="Read, transform and validate; write nothing.")
+@click.option("--lrs-urls", "--lrs_urls", multiple=True, help="LRS xAPI endpoint(s); repeat or give several.")
+@click.option("--lms-root-url", envvar="LMS_ROOT_URL", help="The LMS root URL. Env: LMS_ROOT_URL.")
+@click.option(
+    "--actors",
+    "actors_path",
+    envvar="ASPECTS_BACKFILL_ACTORS",
+    help="Learner xAPI ids, as for xapi: mysql://USER@HOST/DB (the LMS; env MYSQL_PASSWORD), "
+    "chdb:/clickhouse://, or a CSV. Env: ASPECTS_BACKFILL_ACTORS.",
+)
+@click.option(
+    "--courses",
+    "courses_path",
+    envvar="ASPECTS_BACKFILL_COURSES",
+    help="Course names, as for xapi: mysql://, chdb:/clickhouse:// or a CSV. Env: ASPECTS_BACKFILL_COURSES.",
+)
+@click.option("--transformer-version", help="transformer-version extension (default: this tool and version).")
+@click.option("--since", help="Only events at or after this time (ISO 8601).")
+@click.option("--until", help="Only events before this time (ISO 8601).")
+@click.option("--restart", is_flag=True, help="Ignore the saved run state: start from the beginning.")
+@click.option("--state-dir", envvar="ASPECTS_BACKFILL_STATE_DIR", help="Where to keep the run state.")
+@click.option("--rejects", "rejects_path", help="Write one JSON line per rejected line to this file.")
+@click.option("--summary-json", "summary_path", help="Write the final summary as JSON to this file.")
+@click.option("--quiet", is_flag=True, help="No progress display.")
+@click.argument("extra_lrs_urls", nargs=-1)
+def transform_tracking_logs(**opts) -> None:
+    """event-routing-backends' transform_tracking_logs, on this tool's engine (xAPI only).
+
+    File destinations (LOCAL, S3, MINIO) get xAPI statements in new objects named by run;
+    LRS destinations need --lrs-urls (credentials: env LRS_USERNAME, LRS_PASSWORD).
+    """
+    from .erb_command import ErbArgs, run_transform_tracking_logs
+    from .xapi_command import XapiArgs
+
+    run_transform_tracking_logs(
+        ErbArgs(
+            source_provider=opts["source_provider"],
+            source_config=opts["source_config"],
+            destination_provider=opts["destination_provider"],
+            destination_config=opts["destination_config"],
+            transformer_type=opts["transformer_type"],
+            batch_size=opts["batch_size"],
+            sleep_between_batches_secs=opts["sleep_between_batches_secs"],
+            dry_run=opts["dry_run"],
+            lrs_urls=_lrs_urls(opts["lrs_urls"], opts["extra_lrs_urls"]),
+            engine=XapiArgs(
+                sources=[],
+                lms_root_url=opts["lms_root_url"],
+                actors_path=opts["actors_path"],
+                courses_path=opts["courses_path"],
+                transformer_version=opts["transformer_version"],
+                since=opts["since"],
+                until=opts["until"],
+                restart=opts["restart"],
+                state_dir=opts["state_dir"],
+                rejects_path=opts["rejects_path"],
+                summary_path=opts["summary_path"],
+                quiet=opts["quiet"],
+            ),
+        )
+    )
+
+
+def _lrs_urls(given: tuple[str, ...], extra: tuple[str, ...]) -> list[str]:
+    """ERB's --lrs-urls takes several values after one flag (nargs='+'): accept both spellings."""
+    if extra and not given:
+        raise click.UsageError(f"unexpected argument(s): {' '.join(extra)}")
+    return [u for u in (*given, *extra) if u]

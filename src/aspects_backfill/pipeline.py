@@ -1,22 +1,32 @@
-"""The run: sources → reader → transform → sink, with counts, rejects and progress.
+"""The run: sources → reader → transform → sink, with counts, rejects, progress and run state.
 
 Kept as one loop over plain functions so that the hot path is easy to read and to profile.
+After every batch the sink commits and only then the run state advances (each object's
+committed line, and the sink's rollback mark), so a killed run resumes exactly where the
+destination stands. ``request_stop`` (Ctrl-C, SIGTERM) ends the run at the next batch boundary.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import IO
 
 from .jsontext import dumps
 from .reader import iter_lines, parse_line
 from .rejects import RejectWriter
 from .report import ProgressView, Summary
 from .sinks.base import Record, Sink, WriteResult
-from .sources import SourceObject
+from .sources import SourceObject, open_from
+from .state import ObjectState, StateKeeper
 from .transform import Context, transform_event
 from .transform.errors import Rejected, Skipped
+from .transform.timestamps import parse_timestamp
+
+log = logging.getLogger("aspects_backfill")
 
 
 @dataclass
@@ -26,6 +36,10 @@ class RunOptions:
     dry_run: bool = False
     events: frozenset[str] | None = None  # only these event names
     extra: dict = field(default_factory=dict)
+    since: dt.datetime | None = None  # event time, inclusive
+    until: dt.datetime | None = None  # event time, exclusive
+    sleep_between_batches: float = 0.0  # seconds, after each written batch (ERB's throttle)
+    commit_seconds: float = 1.0  # commit (and save the run state) at most this often, and at the end
 
 
 def transform_line(line: bytes, ctx: Context, opts: RunOptions) -> tuple[str, list[dict]]:
@@ -34,7 +48,20 @@ def transform_line(line: bytes, ctx: Context, opts: RunOptions) -> tuple[str, li
     name = event.get("name")
     if opts.events is not None and name not in opts.events:
         raise Skipped("filtered out", str(name))
+    if opts.since is not None or opts.until is not None:
+        _check_time_range(event, opts)
     return str(name), transform_event(event, ctx, opts.all_events)
+
+
+def _check_time_range(event: dict, opts: RunOptions) -> None:
+    try:
+        when = parse_timestamp(event.get("timestamp"))
+    except Rejected:
+        return  # the transform rejects it, with its reason
+    if opts.since is not None and when < opts.since:
+        raise Skipped("before --since")
+    if opts.until is not None and when >= opts.until:
+        raise Skipped("at or after --until")
 
 
 def to_records(statements: list[dict], source: str, line_no: int) -> list[Record]:
@@ -49,37 +76,75 @@ class Runner:
         rejects: RejectWriter,
         opts: RunOptions,
         progress: ProgressView | None = None,
+        state: StateKeeper | None = None,
     ) -> None:
         self.ctx = ctx
         self.sink = sink
         self.rejects = rejects
         self.opts = opts
         self.progress = progress
+        self.state = state
         self.summary = Summary(destination="(dry run)" if sink is None else sink.name)
         rows = opts.batch_rows or (sink.batch_rows if sink is not None else 5000)
         self.batch_rows = max(1, rows)
         self._batch: list[Record] = []
+        self._pending: dict[str, ObjectState] = {}  # positions reached, not yet committed
+        self._last_commit = time.monotonic()
+        self.stop_requested = False
+        self.interrupted = False  # stopped before the end; the state says where
+        self.finished_before = 0  # objects an earlier run finished (skipped)
+        self.resumed_objects = 0
+
+    def request_stop(self) -> None:
+        """Stop at the next batch boundary (safe to call from a signal handler)."""
+        self.stop_requested = True
 
     def run(self, sources: Iterable[SourceObject]) -> Summary:
         started = time.monotonic()
         try:
             for src in sources:
-                self.summary.sources += 1
-                with src.open() as stream:
-                    self._consume(src, stream)
+                if self.stop_requested:
+                    self.interrupted = True
+                    break
+                if not self._run_object(src):
+                    self.interrupted = True
+                    break
             self._flush()
-            if self.sink is not None:
-                self.sink.commit()
+            self._commit()
+            self._add_notes()
         finally:
             self.summary.seconds = time.monotonic() - started
             self.rejects.flush()
         return self.summary
 
-    def _consume(self, src: SourceObject, stream) -> None:
+    def _run_object(self, src: SourceObject) -> bool:
+        """Reads one object from its committed position; False if stopped part-way."""
+        start = self.state.start(src) if self.state is not None else None
+        if start is not None and start.done:
+            self.finished_before += 1
+            return True
+        self.summary.sources += 1
+        skip_to = 0
+        first_line = 0
+        stream, positioned = open_from(src, (start.bytes or 0) if start is not None else 0)
+        if start is not None and start.lines:
+            self.resumed_objects += 1
+            if positioned:
+                first_line = start.lines
+            else:
+                skip_to = start.lines
+        with stream:
+            finished = self._consume(src, stream, first_line, skip_to)
+        return finished
+
+    def _consume(self, src: SourceObject, stream: IO[bytes], first_line: int, skip_to: int) -> bool:
         summary = self.summary
         ctx, opts, name = self.ctx, self.opts, src.name
         batch = self._batch
-        for line_no, line in iter_lines(stream):
+        line_no = first_line
+        for line_no, line in iter_lines(stream, first_line):
+            if line_no <= skip_to:  # a compressed object resumes by re-reading up to its position
+                continue
             summary.bytes_read += len(line)
             if not line.strip():  # ERB ignores blank lines; they are not counted
                 continue
@@ -98,10 +163,23 @@ class Runner:
             summary.statements_made += len(statements)
             batch.extend(to_records(statements, name, line_no))
             if len(batch) >= self.batch_rows:
+                self._reached(src, line_no, stream, done=False)
                 self._flush()
+                if self.stop_requested or time.monotonic() - self._last_commit >= opts.commit_seconds:
+                    self._commit()
                 batch = self._batch
                 if self.progress is not None:
                     self.progress.update(summary, name, summary.bytes_read)
+                if self.stop_requested:
+                    return False
+                if opts.sleep_between_batches > 0 and self.sink is not None:
+                    time.sleep(opts.sleep_between_batches)
+        self._reached(src, max(line_no, skip_to), stream, done=True)
+        return True
+
+    def _reached(self, src: SourceObject, line_no: int, stream: IO[bytes], done: bool) -> None:
+        if self.state is not None:
+            self._pending[src.name] = ObjectState(src.size, src.version, line_no, _tell(stream), done)
 
     def _flush(self) -> None:
         if not self._batch:
@@ -111,9 +189,40 @@ class Runner:
             return
         self._account(self.sink.write(batch))
 
+    def _commit(self) -> None:
+        """Make the destination durable, then (and only then) advance the run state."""
+        if self.sink is None:
+            return
+        self._last_commit = time.monotonic()
+        self.sink.commit()
+        self.rejects.flush()
+        if self.state is not None and self._pending:
+            checkpoint = getattr(self.sink, "checkpoint", None)
+            sink_mark = checkpoint() if checkpoint is not None else None
+            self.state.committed(self._pending, sink_mark, self.rejects.checkpoint())
+            self._pending = {}
+
+    def _add_notes(self) -> None:
+        if self.finished_before:
+            self.summary.notes.append(
+                f"{self.finished_before} source object(s) finished by an earlier run were skipped"
+            )
+        if self.resumed_objects:
+            self.summary.notes.append(
+                f"{self.resumed_objects} source object(s) resumed from where an earlier run stopped; "
+                "counts above are for this run only"
+            )
+
     def _account(self, result: WriteResult) -> None:
         self.summary.statements_written += result.written
         self.summary.statements_already_present += result.already_present
         for record, reason, detail in result.rejected:
             self.summary.statements_rejected[reason] += 1
             self.rejects.add(record.source, record.line, f"destination: {reason}", detail, record.body)
+
+
+def _tell(stream: IO[bytes]) -> int | None:
+    try:
+        return stream.tell()
+    except (OSError, ValueError, AttributeError):
+        return None

@@ -27,6 +27,22 @@ class RejectWriter:
         }
         self._fh.write(dumps(entry) + b"\n")
 
+    def checkpoint(self) -> int | None:
+        """The file's length after a flush: a resumed run truncates back to it (plain files only)."""
+        if self._fh is None or self.path is None or self.path.endswith(".gz"):
+            return None
+        self._fh.flush()
+        return self._fh.tell()
+
+    def resume(self, length: int | None) -> None:
+        """Drop the entries written after the last commit of an interrupted run."""
+        if self._fh is None or length is None or self.path is None or self.path.endswith(".gz"):
+            return
+        self._fh.flush()
+        if self._fh.tell() >= length:
+            self._fh.truncate(length)
+            self._fh.seek(length)
+
     def flush(self) -> None:
         if self._fh is not None:
             self._fh.flush()

@@ -1,4 +1,4 @@
-"""Where tracking logs come from: files, directories, globs, stdin (object stores plug in here).
+"""Where tracking logs come from: files, directories, globs, stdin; object stores plug in (``remote``).
 
 A source argument expands to ``SourceObject``s in a stable order; each opens as a stream of
 decompressed bytes. The identity (name, size, version) lets the run state recognise an
@@ -24,29 +24,76 @@ from .errors import UsageError
 class SourceObject:
     name: str
     size: int | None
-    version: str
-    opener: Callable[[], IO[bytes]]
+    version: str  # mtime (files) or ETag (objects): with the size, tells a changed object apart
+    opener: Callable[[], IO[bytes]]  # the raw (possibly compressed) bytes
 
     def open(self) -> IO[bytes]:
-        """The object's decompressed bytes (by name: .gz, .bz2, .zst, .xz)."""
-        return decompressed(self.opener(), self.name)
+        """The object's decompressed bytes."""
+        return open_from(self, 0)[0]
 
 
-def decompressed(raw: IO[bytes], name: str) -> IO[bytes]:
-    lower = name.lower()
-    if lower.endswith(".gz"):
-        return io.BufferedReader(gzip.GzipFile(fileobj=raw, mode="rb"), 1 << 20)
-    if lower.endswith(".bz2"):
-        return io.BufferedReader(bz2.BZ2File(raw, "rb"), 1 << 20)
-    if lower.endswith(".zst"):
+_MAGIC = (
+    (b"\x1f\x8b", "gz"),
+    (b"BZh", "bz2"),
+    (b"\x28\xb5\x2f\xfd", "zst"),
+    (b"\xfd7zXZ\x00", "xz"),
+)
+_SUFFIX = {".gz": "gz", ".bz2": "bz2", ".zst": "zst", ".xz": "xz"}
+
+
+def compression_of(head: bytes, name: str) -> str | None:
+    """The compression by magic number (objects stored gzipped without a .gz name too), else by name."""
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            return kind
+    if head:
+        return None  # data that starts like none of them is plain, whatever its name
+    return next((k for suffix, k in _SUFFIX.items() if name.lower().endswith(suffix)), None)
+
+
+def open_from(src: SourceObject, byte_offset: int) -> tuple[IO[bytes], bool]:
+    """(decompressed stream, positioned): positioned is True when the stream was seeked to
+    ``byte_offset`` (plain, seekable objects); otherwise it starts at 0 and the caller skips lines."""
+    raw = src.opener()
+    buffered = raw if hasattr(raw, "peek") else io.BufferedReader(raw, 1 << 20)
+    kind = compression_of(buffered.peek(6)[:6], src.name)
+    if kind is None:
+        if byte_offset > 0 and buffered.seekable():
+            buffered.seek(byte_offset)
+            return buffered, True
+        return buffered, False
+    return decompressed(buffered, kind), False
+
+
+class _Decompressed(io.BufferedReader):
+    """A decompressing stream that also closes the compressed stream below it."""
+
+    def __init__(self, reader: IO[bytes], below: IO[bytes]) -> None:
+        super().__init__(reader, 1 << 20)  # type: ignore[arg-type]
+        self._below = below
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._below.close()
+
+
+def decompressed(raw: IO[bytes], kind: str) -> IO[bytes]:
+    reader: IO[bytes]
+    if kind == "gz":
+        reader = gzip.GzipFile(fileobj=raw, mode="rb")
+    elif kind == "bz2":
+        reader = bz2.BZ2File(raw, "rb")
+    elif kind == "zst":
         import zstandard
 
-        return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(raw, closefd=True), 1 << 20)
-    if lower.endswith(".xz"):
+        reader = zstandard.ZstdDecompressor().stream_reader(raw, closefd=False)  # type: ignore[assignment]
+    else:
         import lzma
 
-        return io.BufferedReader(lzma.LZMAFile(raw, "rb"), 1 << 20)
-    return raw
+        reader = lzma.LZMAFile(raw, "rb")
+    return _Decompressed(reader, raw)
 
 
 def _local(path: str) -> SourceObject:

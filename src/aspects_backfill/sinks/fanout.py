@@ -39,6 +39,17 @@ class FanOutSink:
         for sink in self.sinks:
             sink.commit()
 
+    def checkpoint(self) -> dict:
+        """Each destination's rollback mark (None for those that de-duplicate instead)."""
+        return {"sinks": [getattr(s, "checkpoint", lambda: None)() for s in self.sinks]}
+
+    def resume(self, mark: dict) -> None:
+        """Roll each destination that can back to its mark of the last commit."""
+        marks = mark.get("sinks") or [{} for _ in self.sinks]
+        for sink, own in zip(self.sinks, marks, strict=True):
+            if own is not None and hasattr(sink, "resume"):
+                sink.resume(own)
+
     def close(self) -> None:
         self._pool.shutdown(wait=True)
         for sink in self.sinks:
