@@ -213,6 +213,8 @@ def run_xapi(args: XapiArgs, objects: list[SourceObject] | None = None, sink=Non
     if args.summary_path:
         summary.write_json(args.summary_path)
     summary.render(stderr_console())
+    if keeper is not None and not runner.interrupted:
+        click.echo(f"run state: {keeper.store.location} (--restart to start over)", err=True)
     if runner.interrupted:
         where = f" (state: {keeper.store.location})" if keeper is not None else ""
         raise Interrupted(
