@@ -86,10 +86,16 @@ def find_nested(event: Any, key: str) -> Any:
     return None
 
 
+_PATHS: dict[str, tuple[str, ...]] = {}
+
+
 def dotted(event: Any, path: str) -> Any:
+    parts = _PATHS.get(path)
+    if parts is None:
+        parts = _PATHS[path] = tuple(path.split("."))
     result = event
     try:
-        for part in path.split("."):
+        for part in parts:
             result = result[part]
     except (KeyError, TypeError, IndexError):
         return None
@@ -98,8 +104,13 @@ def dotted(event: Any, path: str) -> Any:
 
 def get(event: Event, key: str, required: bool = False) -> Any:
     """ERB's ``get_data``: dotted keys walk a path, others are searched; empty means None."""
-    value = dotted(event, key) if "." in key else find_nested(event, key)
-    if value != 0 and not value:
+    if "." in key:
+        value = dotted(event, key)
+    elif key in event:  # the usual case, without a call
+        value = event[key]
+    else:
+        value = find_nested(event, key)
+    if not value and value != 0:
         value = None
     if value is None and required:
         raise Rejected("missing field", f"no value for {key}")

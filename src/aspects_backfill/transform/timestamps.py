@@ -56,6 +56,33 @@ def parse_timestamp(value: Any) -> dt.datetime:
     return parsed
 
 
+_valid_dates: dict[str, bool] = {}
+
+
+def _is_date(text: str) -> bool:
+    """Whether ``YYYY-MM-DD`` is a real calendar date (remembered: logs repeat their dates)."""
+    known = _valid_dates.get(text)
+    if known is None:
+        try:
+            dt.date(int(text[:4]), int(text[5:7]), int(text[8:10]))
+            known = True
+        except ValueError:
+            known = False
+        if len(_valid_dates) > 100_000:
+            _valid_dates.clear()
+        _valid_dates[text] = known
+    return known
+
+
 def normalise_timestamp(value: Any) -> str:
-    """The statement's ``timestamp`` text for an event timestamp."""
+    """The statement's ``timestamp`` text for an event timestamp.
+
+    The usual shape is rewritten as text (what ``isoformat`` would print); the rest is parsed.
+    """
+    if isinstance(value, str):
+        m = _FAST.fullmatch(value)
+        if m and m[4] <= "23" and m[5] <= "59" and m[6] <= "59" and _is_date(value[:10]):
+            frac, tz = m[7], m[8]
+            micro = "." + frac.ljust(6, "0") if frac and frac.strip("0") else ""
+            return f"{value[:19]}{micro}{'+00:00' if tz == 'Z' else tz}"
     return parse_timestamp(value).isoformat()
