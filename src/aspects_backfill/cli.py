@@ -150,6 +150,21 @@ _XAPI_TABLE_HELP = "Raw xAPI table (Vector installs: openedx.xapi_events_all)."
 @click.option("--summary-json", "summary_path", help="Write the final summary as JSON to this file.")
 @click.option("--quiet", is_flag=True, help="No progress display.")
 @click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Processes that parse and transform (default: the CPUs this process may use; 1: no pool).",
+)
+@click.option(
+    "--shard",
+    help="Handle only shard I of N of the source objects (I/N, e.g. 0/4). Default I: JOB_COMPLETION_INDEX.",
+)
+@click.option(
+    "--shard-count",
+    type=click.IntRange(min=1),
+    envvar="ASPECTS_BACKFILL_SHARD_COUNT",
+    help="Number of shards N, with I from JOB_COMPLETION_INDEX. Env: ASPECTS_BACKFILL_SHARD_COUNT.",
+)
+@click.option(
     "--source-endpoint",
     envvar="AWS_ENDPOINT_URL_S3",
     help="S3-compatible endpoint for s3:// sources (MinIO, Ceph, ...). Env: AWS_ENDPOINT_URL_S3.",
@@ -189,6 +204,9 @@ def xapi(
     xapi_table,
     batch_bytes,
     strict,
+    workers,
+    shard,
+    shard_count,
     source_endpoint,
     since,
     until,
@@ -234,6 +252,9 @@ def xapi(
             xapi_table=xapi_table,
             batch_bytes=batch_bytes,
             strict=strict,
+            workers=workers,
+            shard=shard,
+            shard_count=shard_count,
             s3=S3Settings(endpoint_url=source_endpoint),
             since=since,
             until=until,

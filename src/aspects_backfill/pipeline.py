@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from .jsontext import dumps
 from .reader import iter_lines, parse_line
@@ -25,6 +25,9 @@ from .state import ObjectState, StateKeeper
 from .transform import Context, transform_event
 from .transform.errors import Rejected, Skipped
 from .transform.timestamps import parse_timestamp
+
+if TYPE_CHECKING:
+    from .outcomes import LineEngine
 
 log = logging.getLogger("aspects_backfill")
 
@@ -76,9 +79,13 @@ class Runner:
         rejects: RejectWriter,
         opts: RunOptions,
         progress: ProgressView | None = None,
+        lines: LineEngine | None = None,
         state: StateKeeper | None = None,
     ) -> None:
+        from .outcomes import InProcess
+
         self.ctx = ctx
+        self.lines = lines or InProcess(ctx, opts)  # parallel.open_engine for more workers
         self.sink = sink
         self.rejects = rejects
         self.opts = opts
@@ -138,48 +145,56 @@ class Runner:
         return finished
 
     def _consume(self, src: SourceObject, stream: IO[bytes], first_line: int, skip_to: int) -> bool:
+        from .outcomes import OK, REJECTED, SKIPPED
+
         summary = self.summary
-        ctx, opts, name = self.ctx, self.opts, src.name
+        name = src.name
         batch = self._batch
+        opts = self.opts
         line_no = first_line
-        for line_no, line in iter_lines(stream, first_line):
-            if line_no <= skip_to:  # a compressed object resumes by re-reading up to its position
-                continue
-            summary.bytes_read += len(line)
-            if not line.strip():  # ERB ignores blank lines; they are not counted
-                continue
-            summary.lines_read += 1
-            try:
-                event_name, statements = transform_line(line, ctx, opts)
-            except Skipped as skip:
-                summary.skipped[skip.reason] += 1
-                continue
-            except Rejected as rej:
-                summary.rejected[rej.reason] += 1
-                self.rejects.add(name, line_no, rej.reason, rej.detail, line)
-                continue
-            summary.lines_transformed += 1
-            summary.events[event_name] += 1
-            summary.statements_made += len(statements)
-            batch.extend(to_records(statements, name, line_no))
-            if len(batch) >= self.batch_rows:
-                self._reached(src, line_no, stream, done=False)
-                self._flush()
-                if self.stop_requested or time.monotonic() - self._last_commit >= opts.commit_seconds:
-                    self._commit()
-                batch = self._batch
-                if self.progress is not None:
-                    self.progress.update(summary, name, summary.bytes_read)
-                if self.stop_requested:
-                    return False
-                if opts.sleep_between_batches > 0 and self.sink is not None:
-                    time.sleep(opts.sleep_between_batches)
-        self._reached(src, max(line_no, skip_to), stream, done=True)
+        if skip_to > first_line:  # a compressed object resumes by re-reading up to its position
+            for line_no, _ in iter_lines(stream, first_line):
+                if line_no >= skip_to:
+                    break
+            first_line = line_no
+        base = _tell(stream)  # the outcomes say where each line ends, counted from here
+        consumed = 0
+        for line_no, end, kind, what, payload in self.lines.outcomes(name, stream, first_line):
+            summary.bytes_read += end - consumed
+            consumed = end
+            if kind == OK:
+                summary.lines_read += 1
+                summary.lines_transformed += 1
+                summary.events[what] += 1
+                summary.statements_made += len(payload)
+                batch.extend(payload)
+                if len(batch) >= self.batch_rows:
+                    self._reached(src, line_no, None if base is None else base + end, done=False)
+                    self._flush()
+                    if self.stop_requested or time.monotonic() - self._last_commit >= opts.commit_seconds:
+                        self._commit()
+                    batch = self._batch
+                    if self.progress is not None:
+                        self.progress.update(summary, name, summary.bytes_read)
+                    if self.stop_requested:
+                        return False
+                    if opts.sleep_between_batches > 0 and self.sink is not None:
+                        time.sleep(opts.sleep_between_batches)
+            elif kind == SKIPPED:
+                summary.lines_read += payload
+                summary.skipped[what] += payload
+            elif kind == REJECTED:
+                summary.lines_read += 1
+                summary.rejected[what] += 1
+                detail, line = payload
+                self.rejects.add(name, line_no, what, detail, line)
+            # BLANK: ERB ignores blank lines; their bytes are read, the lines are not counted
+        self._reached(src, max(line_no, skip_to), None if base is None else base + consumed, done=True)
         return True
 
-    def _reached(self, src: SourceObject, line_no: int, stream: IO[bytes], done: bool) -> None:
+    def _reached(self, src: SourceObject, line_no: int, position: int | None, done: bool) -> None:
         if self.state is not None:
-            self._pending[src.name] = ObjectState(src.size, src.version, line_no, _tell(stream), done)
+            self._pending[src.name] = ObjectState(src.size, src.version, line_no, position, done)
 
     def _flush(self) -> None:
         if not self._batch:

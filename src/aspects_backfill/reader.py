@@ -73,16 +73,27 @@ def iter_lines(stream: IO[bytes], start_line: int = 0) -> Iterator[tuple[int, by
     A line longer than ``MAX_LINE_BYTES`` is returned cut at that size (its JSON then fails
     to parse and the line is rejected) and the rest of it is skipped.
     """
+    for number, line, _ in iter_lines_ends(stream, start_line):
+        yield number, line
+
+
+def iter_lines_ends(stream: IO[bytes], start_line: int = 0) -> Iterator[tuple[int, bytes, int]]:
+    """``iter_lines`` plus where each line ends: the bytes consumed from ``stream`` so far
+    (a cut line's skipped rest included), so a run can record an exact resume position."""
     number = start_line
+    consumed = 0
     readline = stream.readline
+    limit = MAX_LINE_BYTES
     while True:
-        line = readline(MAX_LINE_BYTES)
+        line = readline(limit)
         if not line:
             return
         number += 1
-        if len(line) >= MAX_LINE_BYTES and not line.endswith(b"\n"):
+        consumed += len(line)
+        if len(line) >= limit and not line.endswith(b"\n"):
             while True:  # drain the rest of the over-long line
-                more = readline(MAX_LINE_BYTES)
+                more = readline(limit)
+                consumed += len(more)
                 if not more or more.endswith(b"\n"):
                     break
-        yield number, line
+        yield number, line, consumed

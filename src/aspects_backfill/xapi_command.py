@@ -14,9 +14,11 @@ from . import __version__
 from .clickhouse.connection import DEFAULT_DEST, is_clickhouse_dest
 from .errors import BackfillError, UsageError
 from .identities import Identities, IdentityOptions, RecordingSink, open_identities
+from .parallel import available_cpus, open_engine
 from .pipeline import Runner, RunOptions
 from .rejects import RejectWriter
 from .report import ProgressView, Summary, stderr_console
+from .sharding import Shard, parse_shard, select
 from .sinks import open_sinks
 from .sinks.lrs import LrsOptions
 from .sources import SourceObject, expand
@@ -62,6 +64,10 @@ class XapiArgs:
     sleep_between_batches: float = 0.0  # the run loop's pause (LRS destinations pause in LrsOptions)
     state_key_dest: str | None = None  # identifies the destination in the run key (default: dest)
     run_id: str | None = None  # for a fresh state (destinations that name outputs by run)
+    workers: int | None = None  # None: every CPU this process may use
+    shard: str | None = None  # I/N
+    shard_count: int | None = None
+    shard_label: str | None = None  # the shard this run does (set by run_xapi; part of the run key)
 
 
 def default_transformer_version() -> str:
@@ -140,7 +146,7 @@ def _output_settings(args: XapiArgs, opts: RunOptions) -> dict:
         "events": sorted(opts.events) if opts.events else None,
         "since": opts.since.isoformat() if opts.since else None,
         "until": opts.until.isoformat() if opts.until else None,
-    }
+    } | ({"shard": args.shard_label} if args.shard_label else {})
 
 
 def destination_id(args: XapiArgs) -> str:
@@ -178,8 +184,11 @@ def open_state(
     return StateKeeper(store, state, resumed)
 
 
-def expand_sources(args: XapiArgs) -> list[SourceObject]:
-    return expand(args.sources, remote=lambda url: list_objects(url, args.s3))
+def expand_sources(args: XapiArgs, shard: Shard | None = None) -> list[SourceObject]:
+    """The source objects, only this shard's with ``shard``."""
+    return select(
+        args.sources, shard, lambda some: expand(some, remote=lambda url: list_objects(url, args.s3))
+    )
 
 
 @contextmanager
@@ -202,19 +211,23 @@ def stop_on_signals(runner: Runner) -> Iterator[None]:
 def run_xapi(args: XapiArgs, objects: list[SourceObject] | None = None, sink=None) -> Summary:
     """One run; ``objects`` and ``sink`` may be given ready-made (transform-tracking-logs)."""
     opts = run_options(args)
+    shard = parse_shard(args.shard, args.shard_count)
     if objects is None:
-        objects = expand_sources(args)  # a wrong path fails before a long lookup load
+        objects = expand_sources(args, shard)  # a wrong path fails before a long lookup load
+    elif shard is not None:
+        raise UsageError("--shard works with the xapi command's own sources")
+    args.shard_label = shard.label if shard is not None else None
     ids = open_lookups(args)
     try:
         summary, runner, keeper = _run(args, ids, opts, objects, sink)
     finally:
         ids.close()  # records any new xAPI ids still pending
+    if shard is not None:
+        summary.notes.append(f"shard {shard.label}: {len(objects)} source object(s)")
     summary.notes.extend(ids.notes)
     if args.summary_path:
         summary.write_json(args.summary_path)
     summary.render(stderr_console())
-    if keeper is not None and not runner.interrupted:
-        click.echo(f"run state: {keeper.store.location} (--restart to start over)", err=True)
     if runner.interrupted:
         where = f" (state: {keeper.store.location})" if keeper is not None else ""
         raise Interrupted(
@@ -228,37 +241,41 @@ def _run(
     args: XapiArgs, ids: Identities, opts: RunOptions, objects: list[SourceObject], sink
 ) -> tuple[Summary, Runner, StateKeeper | None]:
     ctx = build_context(args, ids)
-    if args.dry_run:
-        sink = None
-    elif sink is None:
-        sink = open_sinks(
-            args.dests or [args.dest],
-            args.lrs,
-            xapi_table=args.xapi_table,
-            batch_rows=args.batch_size,
-            batch_bytes=args.batch_bytes,
-            strict=args.strict,
-        )
-    if sink is not None and ids.new_actors is not None:
-        sink = RecordingSink(sink, ids.new_actors)  # new ids on record before statements carry them
-    if getattr(sink, "sizes_own_batches", False):
-        opts.batch_rows = None  # an LRS sink turns --batch-size into statements per request itself
-    console = stderr_console()
-    rejects = RejectWriter(args.rejects_path)
-    progress = None
+    # workers fork now, before the destinations and the progress display start threads
+    engine = open_engine(ctx, opts, args.workers or available_cpus())
+    rejects = progress = None
     try:
+        if args.dry_run:
+            sink = None
+        elif sink is None:
+            sink = open_sinks(
+                args.dests or [args.dest],
+                args.lrs,
+                xapi_table=args.xapi_table,
+                batch_rows=args.batch_size,
+                batch_bytes=args.batch_bytes,
+                strict=args.strict,
+            )
+        if sink is not None and ids.new_actors is not None:
+            sink = RecordingSink(sink, ids.new_actors)  # new ids on record before statements carry them
+        if getattr(sink, "sizes_own_batches", False):
+            opts.batch_rows = None  # an LRS sink turns --batch-size into statements per request itself
+        console = stderr_console()
+        rejects = RejectWriter(args.rejects_path)
         keeper = open_state(args, opts, sink, rejects, objects)
         total = sum(o.size or 0 for o in objects) or None
         progress = ProgressView(console, total, enabled=not args.quiet)
-        runner = Runner(ctx, sink, rejects, opts, progress, state=keeper)
+        runner = Runner(ctx, sink, rejects, opts, progress, lines=engine, state=keeper)
         with stop_on_signals(runner):
             summary = runner.run(objects)
     finally:
         if progress is not None:
             progress.close()
-        rejects.close()
+        if rejects is not None:
+            rejects.close()
         if sink is not None:
             sink.close()
+        engine.close()
     if len(args.dests) > 1 and hasattr(sink, "notes"):
         summary.notes.extend(sink.notes())
     elif hasattr(sink, "warnings"):  # a single destination's warnings (ClickHouse pitfalls)

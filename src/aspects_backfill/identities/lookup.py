@@ -65,6 +65,16 @@ class LmsActorLookup(ActorLookup):
         self.bad_rows = 0
         # ref -> external id, or (reason, detail) for a refusal: each distinct miss is asked once.
         self._misses: dict[Any, str | tuple[str, str]] = {}
+        self._own_connection = True
+
+    @property
+    def workers_allowed(self) -> bool:
+        """New xAPI ids are made and put on record in one place: then the run keeps one process."""
+        return self.new_actors is None
+
+    def after_fork(self) -> None:
+        """In a worker process (``--workers``): the inherited connection stays the parent's."""
+        self._own_connection = False
 
     def load(self, names: bool = False) -> ActorLookup:
         """Every xAPI id by user id; usernames only if ``names`` (else asked of the LMS when an
@@ -98,6 +108,9 @@ class LmsActorLookup(ActorLookup):
         except TypeError:  # an unhashable ref (a list, a dict) names nobody
             return None
         if answer is None:
+            if not self._own_connection:  # a worker's first miss: a connection of its own
+                self.lms = Lms(self.lms.address, self.lms.writable)
+                self._own_connection = True
             answer = self._misses[ref] = self._resolve(ref)
         if isinstance(answer, tuple):
             raise Rejected(*answer)
