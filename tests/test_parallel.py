@@ -4,6 +4,7 @@ read ahead only a bounded amount, and never outlive or hang the run."""
 from __future__ import annotations
 
 import contextlib
+import gzip
 import io
 import json
 import os
@@ -33,9 +34,13 @@ def _context() -> Context:
     return Context(LMS, "aspects-backfill@test", load_actors_csv(str(USERS)), load_courses_csv(str(COURSES)))
 
 
-def _cli(*args: str, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
+def _base_args() -> list[str]:
     cmd = [sys.executable, "-m", "aspects_backfill", "xapi", "--lms-root-url", LMS, "--quiet"]
-    cmd += ["--actors", str(USERS), "--courses", str(COURSES), *args]
+    return [*cmd, "--actors", str(USERS), "--courses", str(COURSES)]
+
+
+def _cli(*args: str, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
+    cmd = [*_base_args(), *args]
     full_env = {**os.environ, "PYTHONPATH": SRC, **(env or {})}
     return subprocess.run(cmd, env=full_env, capture_output=True, check=True, **kw)
 
@@ -302,3 +307,40 @@ def test_lookups_take_part_in_the_choice_and_are_told_of_the_fork(tmp_path: Path
     assert sum(o[2] == OK for o in expected) > 300
     single = Context(LMS, "v", _Lookup(os.getpid(), allowed=False), courses)
     assert isinstance(open_engine(single, RunOptions(), 4), InProcess)
+
+
+def test_a_run_with_workers_killed_mid_object_resumes_exactly(tmp_path: Path) -> None:
+    """The run state records where each committed line ends, not how far the workers read ahead.
+    (Commits come at most once a second: a.log is long enough for one inside it.)"""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "a.log").write_bytes(write_mixed_log(tmp_path / "m.log", 80_000, terminated=True).read_bytes())
+    (logs / "b.log.gz").write_bytes(
+        gzip.compress(write_mixed_log(tmp_path / "n.log", 8000, seed=3).read_bytes())
+    )
+    ref, out = tmp_path / "ref.ndjson", tmp_path / "out.ndjson"
+    _cli(str(logs), "--to", f"file:{ref}", "--workers", "1", "--rejects", f"{ref}.rejects")
+    state = Path(f"{out}.backfill-state.json")
+
+    def committed_mid_object() -> bool:
+        try:
+            objects = json.loads(state.read_text())["objects"]
+        except (OSError, ValueError, KeyError):
+            return False
+        return any(o["lines"] and not o["done"] for o in objects.values())
+
+    args = [*_base_args(), str(logs), "--to", f"file:{out}", "--workers", "2", "--rejects", f"{out}.rejects"]
+    args += ["--batch-size", "1000"]
+    proc = subprocess.Popen(args, env={**os.environ, "PYTHONPATH": SRC}, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and not committed_mid_object() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert proc.poll() is None, "the run ended before a commit inside an object; give it more lines"
+        proc.kill()
+    finally:
+        proc.wait(30)
+    resumed = _cli(str(logs), "--to", f"file:{out}", "--workers", "2", "--rejects", f"{out}.rejects")
+    assert b"resumed" in resumed.stderr
+    assert out.read_bytes() == ref.read_bytes()
+    assert Path(f"{out}.rejects").read_bytes() == Path(f"{ref}.rejects").read_bytes()
