@@ -170,3 +170,25 @@ def test_a_shard_with_the_index_option_equals_the_indexed_job_one(tmp_path: Path
     assert a.read_bytes() == b.read_bytes() != b""
     missing = subprocess.run(_cmd(logs, a), env=_env(JOB_COMPLETION_INDEX="2"), capture_output=True)
     assert missing.returncode == 2 and b"--shard-count" in missing.stderr
+
+
+def test_shards_into_one_clickhouse_keep_their_own_run_state(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    for i in range(6):
+        write_mixed_log(logs / f"t{i}.log", 120, seed=i)
+    whole, shared = tmp_path / "whole", tmp_path / "shared"
+    base = [sys.executable, "-m", "aspects_backfill", "xapi", str(logs), "--quiet", "--workers", "2"]
+    base += ["--lms-root-url", LMS, "--actors", str(USERS), "--courses", str(COURSES)]
+    subprocess.run([*base, "--to", f"chdb:{whole}"], env=_env(), check=True, capture_output=True)
+    for index in (0, 1):
+        subprocess.run([*base, "--to", f"chdb:{shared}", "--shard", f"{index}/2"], env=_env(), check=True)
+    states = sorted((tmp_path / "shared.backfill-state").glob("*.json"))
+    assert len(states) == 2  # one per shard: a shard's resume never sees the other's progress
+
+    def ids(dest: Path) -> list[str]:
+        query = [sys.executable, "-m", "aspects_backfill", "query", "--to", f"chdb:{dest}"]
+        sql = "SELECT event_id FROM xapi.xapi_events_all ORDER BY event_id"
+        return subprocess.run([*query, sql], env=_env(), check=True, capture_output=True).stdout.split()
+
+    assert ids(shared) == ids(whole) != []
