@@ -42,6 +42,22 @@ def _loads(raw: bytes | str) -> Any:
     return json.loads(text)
 
 
+# What the standard library's decoder accepts as the first character of a document (after
+# its whitespace); anything else fails in both parsers, so it is not tried (browser events
+# often carry query strings, not JSON).
+_JSON_STARTS = frozenset('{["-0123456789tfnNI')
+_JSON_WHITESPACE = " \t\n\r"
+
+
+def _may_be_json(raw: str | bytes | bytearray) -> bool:
+    if not isinstance(raw, str):
+        return True  # not seen in parsed JSON; left to the parsers
+    head = raw[:1]
+    if head in _JSON_STARTS:
+        return True
+    return head in _JSON_WHITESPACE and raw.lstrip(_JSON_WHITESPACE)[:1] in _JSON_STARTS
+
+
 def parse_line(line: bytes) -> dict[str, Any]:
     """The event of one log line, or ``Rejected`` with the reason ERB would not parse it."""
     start = line.find(b"{")
@@ -56,7 +72,7 @@ def parse_line(line: bytes) -> dict[str, Any]:
         raise Rejected("unparsable", "the JSON object has no 'event' field")
     raw = event["event"]
     data = raw
-    if isinstance(raw, (str, bytes, bytearray)):
+    if isinstance(raw, (str, bytes, bytearray)) and _may_be_json(raw):
         try:
             data = _loads(raw)
         except (json.JSONDecodeError, RecursionError, UnicodeDecodeError):

@@ -75,11 +75,17 @@ class Context:
 
 
 def find_nested(event: Any, key: str) -> Any:
-    """ERB's lookup of an undotted key: this level first, then depth-first into dicts."""
+    """ERB's lookup of an undotted key: this level first, then depth-first into dicts.
+
+    A dict met again right after its own search (``event`` and ``data`` are one object when
+    the event field was not a JSON string) is not searched twice: the answer would not change.
+    """
     if key in event:
         return event[key]
+    last = None
     for value in event.values():
-        if isinstance(value, dict):
+        if isinstance(value, dict) and value is not last:
+            last = value
             found = find_nested(value, key)
             if found is not None:
                 return found
@@ -102,14 +108,25 @@ def dotted(event: Any, path: str) -> Any:
     return result
 
 
+# Each key's path, or None when it has no dot (remembered: the keys are the code's own).
+_KEY_PATHS: dict[str, tuple[str, ...] | None] = {}
+
+
 def get(event: Event, key: str, required: bool = False) -> Any:
     """ERB's ``get_data``: dotted keys walk a path, others are searched; empty means None."""
-    if "." in key:
-        value = dotted(event, key)
-    elif key in event:  # the usual case, without a call
-        value = event[key]
+    try:
+        path = _KEY_PATHS[key]
+    except KeyError:
+        path = _KEY_PATHS[key] = tuple(key.split(".")) if "." in key else None
+    if path is None:
+        value = event[key] if key in event else find_nested(event, key)
+    elif len(path) == 2:  # the usual case, without a call
+        try:
+            value = event[path[0]][path[1]]
+        except (KeyError, TypeError, IndexError):
+            value = None
     else:
-        value = find_nested(event, key)
+        value = dotted(event, key)
     if not value and value != 0:
         value = None
     if value is None and required:
@@ -170,12 +187,17 @@ def verb(verb_id: str, display: str) -> dict:
     return made
 
 
-def _uuid5(namespace: bytes, name: str) -> str:
-    """``str(uuid.uuid5(...))`` without building UUID objects (a third of the time)."""
+def _uuid5_bytes(namespace: bytes | bytearray, name: str) -> bytearray:
+    """``uuid.uuid5(...).bytes`` without building UUID objects (a third of the time)."""
     digest = bytearray(hashlib.sha1(namespace + name.encode("utf-8")).digest()[:16])
     digest[6] = (digest[6] & 0x0F) | 0x50
     digest[8] = (digest[8] & 0x3F) | 0x80
-    h = digest.hex()
+    return digest
+
+
+def _uuid5(namespace: bytes | bytearray, name: str) -> str:
+    """``str(uuid.uuid5(...))``, from ``_uuid5_bytes``."""
+    h = _uuid5_bytes(namespace, name).hex()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
@@ -186,7 +208,7 @@ def statement_id(
     known = _VERB_JSON.get(id(verb_dict))
     verb_json = known[1] if known is not None and known[0] is verb_dict else json.dumps(verb_dict)
     if child is not None:  # not cached: question ids are as many as the problems
-        namespace = uuid.uuid5(_NAMESPACE_DNS, f"{verb_json}-{child}").bytes
+        namespace = _uuid5_bytes(_NAMESPACE_DNS.bytes, f"{verb_json}-{child}")
     else:
         namespace = ctx._verb_ns.get(verb_json)
         if namespace is None:

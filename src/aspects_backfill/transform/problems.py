@@ -124,9 +124,11 @@ class _Check:
         self.attempts = get(event, "data.attempts")
         self.interaction = _interaction_type(get(event, "response_type"))
         self.display_name = get(event, "display_name")
-        self.browser_object = (get(event, "context.event_source") or get(event, "event_source")) == "browser"
+        # both source tests of ERB, each field looked up once (lookups have no side effects)
+        top_source, context_source = get(event, "event_source"), get(event, "context.event_source")
+        self.browser_object = (context_source or top_source) == "browser"
         self.referer = get(event, "referer") or get(event, "context.referer", True)
-        self.browser_result = _is_browser(event)
+        self.browser_result = (top_source or context_source) == "browser"
         self.data = get(event, "data")
         self.success = get(event, "success") == "correct"
         self.max_grade, self.grade = get(event, "max_grade"), get(event, "grade")
