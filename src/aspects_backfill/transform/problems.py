@@ -22,6 +22,7 @@ from .common import (
     base_context,
     build,
     get,
+    get_each,
     iri,
     raw_timestamp,
     statement_id,
@@ -46,6 +47,9 @@ _INTERACTION_TYPES = {
     "truefalseresponse": "true-false",
 }
 _OTHER = "other"
+_CHECK_FIELDS = [
+    "submission", "response_type", "display_name", "event_source", "referer", "success", "max_grade", "grade",
+]  # fmt: skip
 
 _DEFINITION_TYPES = {
     "edx.grades.problem.submitted": vocab.ACTIVITY_QUESTION,
@@ -118,20 +122,23 @@ class _Check:
     def __init__(self, event: Event, ctx: Context) -> None:
         self.event, self.ctx = event, ctx
         self.problem_id = _problem_id(event)
-        self.submissions = get(event, "submission") or {}
+        # the searched fields in one walk of the event (searches raise nothing, so ERB's
+        # order of refusals is kept by the required lookups below)
+        found = get_each(event, _CHECK_FIELDS)
+        self.submissions = found["submission"] or {}
         keys = self.submissions.keys()
         self.children = list(keys) if len(keys) > 1 else []
         self.attempts = get(event, "data.attempts")
-        self.interaction = _interaction_type(get(event, "response_type"))
-        self.display_name = get(event, "display_name")
-        # both source tests of ERB, each field looked up once (lookups have no side effects)
-        top_source, context_source = get(event, "event_source"), get(event, "context.event_source")
+        self.interaction = _interaction_type(found["response_type"])
+        self.display_name = found["display_name"]
+        # both source tests of ERB, each field looked up once
+        top_source, context_source = found["event_source"], get(event, "context.event_source")
         self.browser_object = (context_source or top_source) == "browser"
-        self.referer = get(event, "referer") or get(event, "context.referer", True)
+        self.referer = found["referer"] or get(event, "context.referer", True)
         self.browser_result = (top_source or context_source) == "browser"
         self.data = get(event, "data")
-        self.success = get(event, "success") == "correct"
-        self.max_grade, self.grade = get(event, "max_grade"), get(event, "grade")
+        self.success = found["success"] == "correct"
+        self.max_grade, self.grade = found["max_grade"], found["grade"]
 
     def first_submission(self) -> Any:
         """The first submitted answer that names its response type (the parent's question)."""
