@@ -60,7 +60,7 @@ def test_search_answers_match_the_plain_search():
 
 def test_shared_event_and_data_dict_searched_once_gives_the_same_answer():
     inner = {"a": None, "b": {"c": 0}}
-    event = {"event": inner, "x": "1", "data": inner, "late": {"c": 5, "a": 7}}
+    event = {"event": inner, "x": "1", "e": {}, "data": inner, "late": {"c": 5, "a": 7}}
     assert find_nested(event, "c") == 0 == _slow_find(event, "c")
     assert find_nested(event, "a") == 7 == _slow_find(event, "a")
     assert get_each(event, ["a", "c", "zz"]) == {"a": 7, "c": 0, "zz": None}

@@ -77,14 +77,15 @@ class Context:
 def find_nested(event: Any, key: str) -> Any:
     """ERB's lookup of an undotted key: this level first, then depth-first into dicts.
 
-    A dict met again right after its own search (``event`` and ``data`` are one object when
-    the event field was not a JSON string) is not searched twice: the answer would not change.
+    Empty dicts are passed over, and so is a dict met again right after its own search
+    (``event`` and ``data`` are one object when the event field was not a JSON string): the
+    answer would not change.
     """
     if key in event:
         return event[key]
     last = None
     for value in event.values():
-        if isinstance(value, dict) and value is not last:
+        if value and isinstance(value, dict) and value is not last:
             last = value
             found = find_nested(value, key)
             if found is not None:
@@ -121,7 +122,7 @@ def _find_each(event: Any, keys: list[str]) -> dict[str, Any]:
     for value in event.values():
         if not rest:
             break
-        if isinstance(value, dict) and value is not last:
+        if value and isinstance(value, dict) and value is not last:
             last = value
             for key, answer in _find_each(value, rest).items():
                 if answer is not None:  # as find_nested: the first answer that is not None
