@@ -37,7 +37,10 @@ def line_outcome(line_no: int, end: int, line: bytes, ctx: Context, opts: RunOpt
         return (line_no, end, SKIPPED, skip.reason, 1)
     except Rejected as rej:
         return (line_no, end, REJECTED, rej.reason, (rej.detail, line))
-    return (line_no, end, OK, name, to_records(statements, source, line_no))
+    records = to_records(statements, source, line_no)
+    if opts.prepare is not None:
+        records = opts.prepare(records)
+    return (line_no, end, OK, name, records)
 
 
 def merge_runs(outcomes: Iterable[Outcome]) -> list[Outcome]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING
 
@@ -43,6 +43,8 @@ class RunOptions:
     until: dt.datetime | None = None  # event time, exclusive
     sleep_between_batches: float = 0.0  # seconds, after each written batch (ERB's throttle)
     commit_seconds: float = 1.0  # commit (and save the run state) at most this often, and at the end
+    # the destination's per-record preparation (``sinks.record_preparer``), run where lines are transformed
+    prepare: Callable[[list[Record]], list[Record]] | None = None
 
 
 def transform_line(line: bytes, ctx: Context, opts: RunOptions) -> tuple[str, list[dict]]:

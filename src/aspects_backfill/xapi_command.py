@@ -19,7 +19,7 @@ from .pipeline import Runner, RunOptions
 from .rejects import RejectWriter
 from .report import ProgressView, Summary, stderr_console
 from .sharding import Shard, parse_shard, select
-from .sinks import open_sinks
+from .sinks import open_sinks, record_preparer
 from .sinks.lrs import LrsOptions
 from .sources import SourceObject, expand
 from .sources_s3 import S3Settings, list_objects
@@ -241,6 +241,8 @@ def _run(
     args: XapiArgs, ids: Identities, opts: RunOptions, objects: list[SourceObject], sink
 ) -> tuple[Summary, Runner, StateKeeper | None]:
     ctx = build_context(args, ids)
+    if not args.dry_run and sink is None:  # rows made by the workers: less for the single writer
+        opts.prepare = record_preparer(args.dests or [args.dest])
     # workers fork now, before the destinations and the progress display start threads
     engine = open_engine(ctx, opts, args.workers or available_cpus())
     rejects = progress = None

@@ -51,24 +51,48 @@ def utc_text(timestamp: str) -> str:
     return parsed.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
+def _tsv(body: bytes) -> bytes:
+    """``body`` escaped as a TabSeparated field (compact JSON has no raw tabs or newlines)."""
+    if b"\\" in body:
+        body = body.replace(b"\\", b"\\\\")
+    if b"\t" in body or b"\n" in body or b"\r" in body:
+        body = body.replace(b"\t", b"\\t").replace(b"\n", b"\\n").replace(b"\r", b"\\r")
+    return body
+
+
+def _checked(record: Record) -> tuple[str, str, bytes]:
+    """(lower-case id, UTC time text, the row's first two fields with their tabs); ``BadRow``."""
+    sid = record.statement_id.encode() if isinstance(record.statement_id, str) else b""
+    if not _UUID.match(sid):
+        raise BadRow("invalid statement id", f"statement id {record.statement_id!r} is not a UUID")
+    time = utc_text(record.timestamp)
+    return record.statement_id.lower(), time, b"%s\t%sZ\t" % (sid, time.encode())
+
+
+def prepare_records(records: list[Record]) -> list[Record]:
+    """``records`` carrying their checked id, time and row head (``Record.prepared``).
+
+    Run where records are made (the worker processes); a record that cannot be a row is left
+    unprepared and the sink rejects it as before."""
+    out = []
+    for record in records:
+        try:
+            out.append(Record(*record[:5], _checked(record)))
+        except BadRow:
+            out.append(record)
+    return out
+
+
 class Row:
     """One statement ready to load: its id, UTC time text and TSV line."""
 
     __slots__ = ("id", "line", "record", "time")
 
     def __init__(self, record: Record) -> None:
-        sid = record.statement_id.encode() if isinstance(record.statement_id, str) else b""
-        if not _UUID.match(sid):
-            raise BadRow("invalid statement id", f"statement id {record.statement_id!r} is not a UUID")
         self.record = record
-        self.id = record.statement_id.lower()
-        self.time = utc_text(record.timestamp)
-        body = record.body
-        if b"\\" in body:
-            body = body.replace(b"\\", b"\\\\")
-        if b"\t" in body or b"\n" in body or b"\r" in body:
-            body = body.replace(b"\t", b"\\t").replace(b"\n", b"\\n").replace(b"\r", b"\\r")
-        self.line = b"%s\t%sZ\t%s\n" % (sid, self.time.encode(), body)
+        prepared = record.prepared
+        self.id, self.time, head = prepared if prepared is not None else _checked(record)
+        self.line = head + _tsv(record.body) + b"\n"
 
 
 def encode(rows: list[Row]) -> bytes:

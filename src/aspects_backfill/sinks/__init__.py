@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..errors import UsageError
@@ -37,6 +38,18 @@ def open_sink(dest: str, lrs: LrsOptions | None = None, **options) -> Sink:
     if "@" in dest:  # never echo what may be a password in a URL we do not know
         raise UsageError("unsupported destination (userinfo hidden)")
     raise UsageError(f"unsupported destination: {dest}")
+
+
+def record_preparer(dests: list[str]) -> Callable[[list[Record]], list[Record]] | None:
+    """Work a destination does on each record before the write, done where records are made.
+
+    With ``--workers N`` that is the worker processes, so a single writer (chDB) only joins and
+    inserts. The function is pure and module level (workers are forked after it is chosen)."""
+    if any(d.startswith(("chdb:", "clickhouse://", "clickhouses://")) for d in dests):
+        from ..clickhouse.rows import prepare_records
+
+        return prepare_records
+    return None
 
 
 def open_sinks(dests: list[str], lrs: LrsOptions | None = None, **options) -> Sink:

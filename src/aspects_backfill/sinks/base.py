@@ -19,6 +19,9 @@ class Record(NamedTuple):
     body: bytes  # the statement as compact JSON
     source: str
     line: int
+    # what a destination prepared from the statement in the worker that made it (so the single
+    # writer does less per statement), or None; see ``sinks.record_preparer``
+    prepared: tuple | None = None
 
 
 @dataclass
