@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aspects_backfill.clickhouse.rows import utc_text
+from aspects_backfill.clickhouse.rows import prepare_records, utc_text
 from aspects_backfill.sinks import open_sink
 from aspects_backfill.sinks.base import Record, WriteResult
 from aspects_backfill.sinks.clickhouse import ClickHouseSink
@@ -33,11 +33,17 @@ def test_utc_text(text: str, utc: str) -> None:
     assert utc_text(text) == utc
 
 
-def test_rows_hold_id_utc_time_and_the_exact_statement_text(tmp_path) -> None:
+# prepared: what the worker processes do before the single writer gets the records
+@pytest.mark.parametrize("prepared", [False, True])
+def test_rows_hold_id_utc_time_and_the_exact_statement_text(tmp_path, prepared: bool) -> None:
     statements = distinct(oracle_statements())[:3]
     statements[0] = {**statements[0], "timestamp": "2024-01-01T01:30:00.25+01:30"}
     statements[1] = {**statements[1], "note": 'tab\there, "quoted" \\ and newline\n'}
     recs = records(statements)
+    recs[2] = recs[2]._replace(body=recs[2].body[:-1] + b',"raw":"a\tb\nc\rd"}')  # not JSON's escapes
+    if prepared:
+        recs = prepare_records(recs)
+        assert all(r.prepared is not None for r in recs)
     assert _write(f"chdb:{tmp_path}", recs).written == 3
     with chdb(tmp_path) as ch:
         got = ch.query(
@@ -86,11 +92,16 @@ def test_lookup_in_a_crowded_time_range(tmp_path) -> None:
         assert raw_counts(ch) == (30000 + len(statements),) * 2
 
 
-def test_bad_ids_and_timestamps_are_rejected_not_lost(tmp_path) -> None:
+@pytest.mark.parametrize("prepared", [False, True])
+def test_bad_ids_and_timestamps_are_rejected_not_lost(tmp_path, prepared: bool) -> None:
     good = records(distinct(oracle_statements())[:2])
     bad_id = good[0]._replace(statement_id="not-a-uuid", line=98)
     bad_time = Record("9b7e6a54-0d51-4f6b-9d1c-8f1b3c1e0a11", "yesterday", b"{}", "x", 99)
-    result = _write(f"chdb:{tmp_path}", [bad_id, *good, bad_time])
+    batch = [bad_id, *good, bad_time]
+    if prepared:
+        batch = prepare_records(batch)
+        assert [r.prepared is not None for r in batch] == [False, True, True, False]
+    result = _write(f"chdb:{tmp_path}", batch)
     assert result.written == 2
     assert sorted((r.line, reason) for r, reason, _ in result.rejected) == [
         (98, "invalid statement id"),

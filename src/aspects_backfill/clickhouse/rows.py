@@ -70,16 +70,20 @@ def _checked(record: Record) -> tuple[str, str, bytes]:
 
 
 def prepare_records(records: list[Record]) -> list[Record]:
-    """``records`` carrying their checked id, time and row head (``Record.prepared``).
+    """``records`` carrying what their rows need (``Record.prepared``): the checked id and time,
+    the row's head, and the escaped body when escaping changes it (else None: the body as is).
 
     Run where records are made (the worker processes); a record that cannot be a row is left
     unprepared and the sink rejects it as before."""
     out = []
     for record in records:
         try:
-            out.append(Record(*record[:5], _checked(record)))
+            sid, time, head = _checked(record)
         except BadRow:
             out.append(record)
+            continue
+        body = _tsv(record.body)
+        out.append(Record(*record[:5], (sid, time, head, None if body is record.body else body)))
     return out
 
 
@@ -91,8 +95,12 @@ class Row:
     def __init__(self, record: Record) -> None:
         self.record = record
         prepared = record.prepared
-        self.id, self.time, head = prepared if prepared is not None else _checked(record)
-        self.line = head + _tsv(record.body) + b"\n"
+        if prepared is None:
+            self.id, self.time, head = _checked(record)
+            self.line = head + _tsv(record.body) + b"\n"
+        else:
+            self.id, self.time, head, escaped = prepared
+            self.line = head + (record.body if escaped is None else escaped) + b"\n"
 
 
 def encode(rows: list[Row]) -> bytes:
