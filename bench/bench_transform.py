@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -85,11 +84,9 @@ def transform_only_rate(log: Path, actors: Path, courses: Path) -> tuple[float, 
     return len(lines) / (time.perf_counter() - t), made
 
 
-def cli_run(
-    log: Path, actors: Path, courses: Path, out: Path, extra: list[str] | None = None
-) -> tuple[float, int]:
-    """(lines/s, peak RSS in MB) of one CLI run in a child process."""
-    cmd = [
+def xapi_cmd(log: Path, actors: Path, courses: Path, out: Path) -> list[str]:
+    """The CLI run measured: one process (``--workers 1``), from scratch (``--restart``)."""
+    return [
         sys.executable,
         "-m",
         "aspects_backfill",
@@ -105,16 +102,27 @@ def cli_run(
         "--courses",
         str(courses),
         "--quiet",
-        *(extra or []),
+        "--workers",
+        "1",
+        "--restart",
     ]
-    env = {**os.environ, "PYTHONPATH": str(HERE.parent / "src")}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+
+ENV = {**os.environ, "PYTHONPATH": str(HERE.parent / "src")}
+
+
+def cli_rate(log: Path, actors: Path, courses: Path, out: Path) -> float:
+    """Lines/s of one CLI run in a child process."""
     t = time.perf_counter()
-    subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        xapi_cmd(log, actors, courses, out),
+        check=True,
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     seconds = time.perf_counter() - t
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    n = sum(1 for _ in log.open("rb"))
-    return n / seconds, max(peak, before) / 1024
+    return sum(1 for _ in log.open("rb")) / seconds
 
 
 def peak_rss(log: Path, actors: Path, courses: Path, out: Path) -> float:
@@ -124,28 +132,8 @@ def peak_rss(log: Path, actors: Path, courses: Path, out: Path) -> float:
         "subprocess.run(sys.argv[1:],check=True,stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL);"
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
     )
-    cmd = [
-        sys.executable,
-        "-c",
-        code,
-        sys.executable,
-        "-m",
-        "aspects_backfill",
-        "xapi",
-        str(log),
-        "--to",
-        f"file:{out}",
-        "--all-events",
-        "--lms-root-url",
-        LMS,
-        "--actors",
-        str(actors),
-        "--courses",
-        str(courses),
-        "--quiet",
-    ]
-    env = {**os.environ, "PYTHONPATH": str(HERE.parent / "src")}
-    return int(subprocess.run(cmd, check=True, env=env, capture_output=True, text=True).stdout) / 1024
+    cmd = [sys.executable, "-c", code, *xapi_cmd(log, actors, courses, out)]
+    return int(subprocess.run(cmd, check=True, env=ENV, capture_output=True, text=True).stdout) / 1024
 
 
 def main() -> None:
@@ -165,7 +153,7 @@ def main() -> None:
 
     erb = oracle_rate(log, actors, courses, args.slice, work)
     ours, made = transform_only_rate(log, actors, courses)
-    e2e, _ = cli_run(log, actors, courses, work / "out.ndjson")
+    e2e = cli_rate(log, actors, courses, work / "out.ndjson")
     small = write_log(work / "small.log", 10_000)
     large = write_log(work / "large.log", args.memory_lines)
     rss_small = peak_rss(small, actors, courses, work / "small.ndjson")

@@ -21,6 +21,7 @@ import pytest
 
 from aspects_backfill.clickhouse import open_clickhouse
 from aspects_backfill.clickhouse.schema import ensure_event_sink
+from aspects_backfill.courses.rows import OVERVIEW_COLUMNS
 from aspects_backfill.errors import BackfillError, UsageError
 from aspects_backfill.identities import IdentityOptions, load_actors_csv, load_courses_csv, open_identities
 from aspects_backfill.identities.clickhouse_source import load_actors_clickhouse, load_courses_clickhouse
@@ -394,21 +395,7 @@ def test_csv_clickhouse_and_lms_sources_give_identical_statements(lms, tmp_path)
             ch.insert(
                 "event_sink.course_overviews",
                 [["edX", key, display, "", "", "", "", False, "{}", "", "", uuid.uuid4(), dumped]],
-                [
-                    "org",
-                    "course_key",
-                    "display_name",
-                    "course_start",
-                    "course_end",
-                    "enrollment_start",
-                    "enrollment_end",
-                    "self_paced",
-                    "course_data_json",
-                    "created",
-                    "modified",
-                    "dump_id",
-                    "time_last_dumped",
-                ],
+                OVERVIEW_COLUMNS,
             )
         assert load_courses_clickhouse(ch) == {
             COURSE: "Demonstration Course",
