@@ -7,7 +7,6 @@ Each failure ends with one line on stderr.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 
 import click
@@ -325,10 +324,6 @@ def query(sql, dest, fmt) -> None:
     from .clickhouse.commands import run_query
 
     run_query(dest, sql, fmt)
-
-
-def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "").lower() in ("1", "true", "yes")
 
 
 @main.command("transform-tracking-logs")

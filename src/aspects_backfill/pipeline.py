@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
 
 from .jsontext import dumps
@@ -38,7 +38,6 @@ class RunOptions:
     batch_rows: int | None = None  # None: the sink's own preference
     dry_run: bool = False
     events: frozenset[str] | None = None  # only these event names
-    extra: dict = field(default_factory=dict)
     since: dt.datetime | None = None  # event time, inclusive
     until: dt.datetime | None = None  # event time, exclusive
     sleep_between_batches: float = 0.0  # seconds, after each written batch (ERB's throttle)

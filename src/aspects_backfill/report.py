@@ -47,25 +47,6 @@ class Summary:
     destination: str = ""
     notes: list[str] = field(default_factory=list)
 
-    def add(self, other: Summary) -> None:
-        """Fold another (partial) summary into this one."""
-        for name in (
-            "lines_read",
-            "lines_transformed",
-            "statements_made",
-            "statements_written",
-            "statements_already_present",
-            "bytes_read",
-        ):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        for name in ("events", "skipped", "rejected", "statements_rejected"):
-            getattr(self, name).update(getattr(other, name))
-
-    def balanced(self) -> bool:
-        return self.lines_read == self.lines_transformed + sum(self.skipped.values()) + sum(
-            self.rejected.values()
-        )
-
     def as_dict(self) -> dict[str, Any]:
         return {
             "destination": self.destination,

@@ -336,8 +336,3 @@ def build(
         stmt["timestamp"] = normalise_timestamp(ts)
     stmt["version"] = vocab.XAPI_VERSION
     return stmt
-
-
-def drop_empty(d: dict) -> dict:
-    """ERB's ``del_none`` plus tincan's: keys with None / empty values go, 0 and False stay."""
-    return {k: v for k, v in d.items() if not (v is None or (v != 0 and not v))}

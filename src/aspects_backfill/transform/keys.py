@@ -132,8 +132,3 @@ def canonical_course_key(course_id: object) -> str:
     if canonical is None:
         raise Rejected("malformed course key", f"invalid course key: {course_id!r}")
     return canonical
-
-
-def check_course_key(course_id: object) -> None:
-    """Raise ``Rejected`` for a course id opaque-keys would refuse."""
-    canonical_course_key(course_id)
